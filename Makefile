@@ -1,0 +1,53 @@
+# vmascope: each target runs one script; see README.md.
+#   make kunit [ARCH=um|x86_64] [KERNEL_SRC=DIR]    main job
+#   make test                                       everything CI runs
+
+SHELL := /bin/bash
+export ARCH KERNEL_SRC KUNIT_CONFIG FORCE
+
+.PHONY: help deps tree apply export kunit check selftests test clean
+
+help:
+	@echo 'vmascope: a Linux 6.12 patch series and its KUnit suites'
+	@echo
+	@echo 'Targets:'
+	@echo '  kunit      main job: tree + apply, then kunit.py run (ARCH=um, or ARCH=x86_64 under QEMU)'
+	@echo '  test       everything CI runs: tooling tests, check, KUnit on UML and x86_64'
+	@echo '  tree       unpack linux-source-6.12 into build/linux (or a worktree of KERNEL_SRC)'
+	@echo '  apply      git am patches/ onto the base, branch vmascope (FORCE=1 reapplies)'
+	@echo '  export     git format-patch the branch back into patches/'
+	@echo '  check      checkpatch --strict, kernel-doc, sparse and W=1 on what the series touches'
+	@echo '  selftests  the tooling self-tests in tests/'
+	@echo '  deps       install the Debian packages everything needs (as root)'
+	@echo '  clean      remove build results and build directories, keep build/linux'
+	@echo
+	@echo 'Variables: ARCH=um|x86_64  KERNEL_SRC=DIR  KUNIT_CONFIG=NAME (kunit/NAME.kunitconfig)'
+
+deps:
+	@scripts/deps.sh
+
+tree:
+	@scripts/tree.sh
+
+apply: tree
+	@scripts/apply.sh
+
+export:
+	@scripts/export.sh
+
+kunit: tree
+	@scripts/kunit.sh
+
+check: tree
+	@scripts/apply.sh
+	@scripts/check.sh
+
+selftests: tree
+	@tests/run.sh
+
+test:
+	@scripts/test.sh
+
+clean:
+	rm -rf build/results build/um build/um-* build/x86_64 build/x86_64-* build/selftest build/base-src
+	-git -C build/linux worktree prune 2>/dev/null

@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# Check the series the way upstream reviewers will:
+#  - checkpatch.pl --strict on every patch: no error, no warning;
+#  - kernel-doc -Wall on every C file and header the series touches;
+#  - sparse (C=2) and W=1 on every object the series touches, built in
+#    build/um (the UML KUnit configuration, series options on); for files
+#    that exist before the series, the same objects are built from the base
+#    tree and only warnings the series adds fail.
+# Writes 'passed failed skipped' to build/results/check.counts.
+. "$(dirname "$0")/lib.sh"
+
+"$ROOT/scripts/deps.sh" build check
+# checkpatch's SPDX check needs python3-ply, which Debian installs for its
+# own python3: prefer that one over any other python3 on PATH.
+export PATH="/usr/bin:$PATH"
+
+t=$(tree_dir)
+base=$(base_rev)
+results="$BUILD_DIR/results"
+mkdir -p "$results"
+passed=0 failed=0 skipped=0
+ok() { passed=$((passed + 1)); printf 'check: ok     %s\n' "$*"; }
+bad() { failed=$((failed + 1)); printf 'check: FAILED %s\n' "$*"; }
+
+# 1. checkpatch --strict on each patch.
+while read -r p; do
+	out=$(cd "$t" && perl scripts/checkpatch.pl --strict "$PATCH_DIR/$p" 2>&1) || true
+	total=$(printf '%s\n' "$out" | grep -E '^total: ' | tail -1)
+	e=$(printf '%s' "$total" | sed -n 's/^total: \([0-9]*\) errors, \([0-9]*\) warnings, \([0-9]*\) checks.*/\1 \2 \3/p')
+	read -r ne nw nc <<<"${e:-x x x}"
+	if [ "$ne" = 0 ] && [ "$nw" = 0 ]; then
+		ok "checkpatch --strict $p ($nc checks)"
+	else
+		printf '%s\n' "$out" | grep -E -A3 '^(ERROR|WARNING)' | sed 's/^/    /'
+		bad "checkpatch --strict $p: ${total:-no result}"
+	fi
+done < <(series)
+
+# Files the series touches.
+mapfile -t added < <(git -C "$t" diff --name-only --diff-filter=A "$base" HEAD -- '*.c' '*.h')
+mapfile -t modified < <(git -C "$t" diff --name-only --diff-filter=M "$base" HEAD -- '*.c' '*.h')
+
+# 2. kernel-doc on every touched C file and header.
+if [ $(( ${#added[@]} + ${#modified[@]} )) -gt 0 ]; then
+	out=$(cd "$t" && perl scripts/kernel-doc -none -Wall "${added[@]}" "${modified[@]}" 2>&1) || true
+	if [ -z "$out" ]; then
+		ok "kernel-doc -Wall on ${#added[@]} added and ${#modified[@]} modified files"
+	else
+		printf '%s\n' "$out" | sed 's/^/    /'
+		bad "kernel-doc -Wall: $(printf '%s\n' "$out" | wc -l) warnings"
+	fi
+fi
+
+# 3. sparse and W=1 on the touched objects of the UML KUnit build.
+um="$BUILD_DIR/um"
+[ -n "${KERNEL_SRC:-}" ] && um="$t.um"
+# objs FILE...: the objects of those C files that the UML configuration builds
+objs() {
+	local f
+	for f in "$@"; do
+		case "$f" in *.c) [ -f "$um/${f%.c}.o" ] && echo "${f%.c}.o" ;; esac
+	done
+	return 0
+}
+# warnings of a build log, without line and column numbers (they move).
+warnings() {
+	grep -E '^[^ ]+:[0-9]+:([0-9]+:)? (warning|error):' "$1" |
+		sed -E 's/:[0-9]+:([0-9]+:)? /: /' | sort
+}
+if [ ! -f "$um/.config" ]; then
+	skipped=$((skipped + 1))
+	printf 'check: SKIP   sparse/W=1: no UML build in %s yet (run make kunit first)\n' "$um"
+else
+	mapfile -t new_objs < <(objs "${added[@]}" "${modified[@]}")
+	mapfile -t old_objs < <(objs "${modified[@]}")
+	if [ ${#new_objs[@]} -eq 0 ]; then
+		skipped=$((skipped + 1))
+		printf 'check: SKIP   sparse/W=1: the UML KUnit configuration builds none of the touched files\n'
+	else
+		make -s -C "$t" ARCH=um O="$um" -j"$(nproc)" C=2 W=1 "${new_objs[@]}" \
+			>"$results/check-sparse.log" 2>&1 || true
+		warnings "$results/check-sparse.log" >"$results/check-sparse.new"
+		: >"$results/check-sparse.base"
+		if [ ${#old_objs[@]} -gt 0 ]; then
+			# The same objects from the base tree, in a worktree of its own.
+			bt="$BUILD_DIR/base-src" bo="$BUILD_DIR/um-base"
+			if [ ! -e "$bt/.git" ]; then
+				git -C "$t" worktree prune
+				git -C "$t" worktree add -q --detach "$bt" "$base"
+			fi
+			git -C "$bt" checkout -q --detach "$base"
+			mkdir -p "$bo"
+			cp "$um/.config" "$bo/.config"
+			make -s -C "$bt" ARCH=um O="$bo" olddefconfig >/dev/null
+			make -s -C "$bt" ARCH=um O="$bo" -j"$(nproc)" C=2 W=1 "${old_objs[@]}" \
+				>"$results/check-sparse-base.log" 2>&1 || true
+			warnings "$results/check-sparse-base.log" >"$results/check-sparse.base"
+		fi
+		added_w=$(comm -23 "$results/check-sparse.new" "$results/check-sparse.base")
+		if [ -z "$added_w" ]; then
+			ok "sparse (C=2) and W=1 on ${#new_objs[@]} objects: no new warnings"
+		else
+			printf '%s\n' "$added_w" | sed 's/^/    /'
+			bad "sparse (C=2) and W=1: $(printf '%s\n' "$added_w" | wc -l) new warnings"
+		fi
+	fi
+fi
+
+printf '%s %s %s\n' "$passed" "$failed" "$skipped" >"$results/check.counts"
+printf 'check: %s passed, %s failed, %s skipped\n' "$passed" "$failed" "$skipped"
+[ "$failed" -eq 0 ]

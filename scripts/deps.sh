@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Install the Debian packages vmascope needs, if any are missing.
+# Usage: scripts/deps.sh [group...]   groups: tree build check qemu (default: all)
+. "$(dirname "$0")/lib.sh"
+
+declare -A PKGS=(
+	[tree]="linux-source-6.12 git xz-utils"
+	[build]="build-essential flex bison bc libelf-dev libssl-dev python3 rsync cpio kmod"
+	[check]="sparse perl python3-ply"
+	[qemu]="qemu-system-x86 qemu-system-data busybox-static"
+)
+groups=("$@")
+[ ${#groups[@]} -gt 0 ] || groups=(tree build check qemu)
+
+want=()
+for g in "${groups[@]}"; do
+	[ -n "${PKGS[$g]:-}" ] || die "unknown package group '$g'"
+	# shellcheck disable=SC2206
+	want+=(${PKGS[$g]})
+done
+
+missing=()
+for p in "${want[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	die "missing Debian packages: ${missing[*]}
+  install them as root:  apt-get install ${missing[*]}
+  or run this target as root (it installs them itself)"
+fi
+info "installing: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >/dev/null || info "apt-get update failed; trying the cached lists"
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null ||
+	die "apt-get install ${missing[*]} failed"

@@ -1,0 +1,79 @@
+#!/usr/bin/env python3
+"""Check a kunit.py --json result (KernelCI groups) and count its cases.
+
+Every suite defined in the given source directory must be present with at
+least one case, and no case may be anything but PASS or SKIP. Writes
+'passed failed skipped' to --counts and prints what failed or is missing.
+"""
+import argparse
+import glob
+import json
+import os
+import re
+import sys
+
+
+def cases(group, path=()):
+    """Yield (path, status) for every leaf case under a group."""
+    for sub in group.get("sub_groups", []):
+        yield from cases(sub, path + (sub["name"],))
+    for case in group.get("test_cases", []):
+        yield path + (case["name"],), case["status"]
+
+
+def expected_suites(srcdir):
+    names = set()
+    for f in glob.glob(os.path.join(srcdir, "*.c")):
+        with open(f, encoding="utf-8") as fh:
+            text = fh.read()
+        for m in re.finditer(r"struct kunit_suite\s+\w+\s*=\s*\{(.*?)\n\};", text, re.S):
+            n = re.search(r'\.name\s*=\s*"([^"]+)"', m.group(1))
+            if n:
+                names.add(n.group(1))
+    return names
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--name", required=True)
+    ap.add_argument("--json", required=True)
+    ap.add_argument("--suites", help="directory whose *.c suites must all run")
+    ap.add_argument("--counts", required=True)
+    a = ap.parse_args()
+
+    passed = failed = skipped = 0
+    problems = []
+    try:
+        with open(a.json, encoding="utf-8") as f:
+            root = json.load(f)
+    except (OSError, ValueError) as e:
+        root = {}
+        problems.append(f"no usable results in {a.json}: {e}")
+
+    seen = {}
+    for path, status in cases(root):
+        seen.setdefault(path[0], 0)
+        seen[path[0]] += 1
+        if status == "PASS":
+            passed += 1
+        elif status == "SKIP":
+            skipped += 1
+        else:
+            failed += 1
+            problems.append(f"{status}: {'.'.join(path)}")
+
+    if a.suites:
+        for suite in sorted(expected_suites(a.suites) - set(seen)):
+            failed += 1
+            problems.append(f"MISSING: suite {suite} did not run")
+
+    with open(a.counts, "w", encoding="utf-8") as f:
+        f.write(f"{passed} {failed} {skipped}\n")
+    for p in problems:
+        print(f"{a.name}: {p}", file=sys.stderr)
+    print(f"{a.name}: {passed} passed, {failed} failed, {skipped} skipped", file=sys.stderr)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# make test: everything CI runs, in order, each step summarised:
+#   tooling self-tests, KUnit under UML, the upstream checks, KUnit under
+#   x86_64 QEMU. Ends with one line 'N passed, N failed[, N skipped]' that
+#   counts KUnit cases, checks and tooling tests together.
+. "$(dirname "$0")/lib.sh"
+
+results="$BUILD_DIR/results"
+mkdir -p "$results"
+total_p=0 total_f=0 total_s=0
+summary=()
+t0=$(date +%s)
+
+finish() {
+	echo
+	echo "== summary ($(( $(date +%s) - t0 )) s)"
+	printf '%s\n' "${summary[@]}"
+	if [ "$total_s" -gt 0 ]; then
+		echo "$total_p passed, $total_f failed, $total_s skipped"
+	else
+		echo "$total_p passed, $total_f failed"
+	fi
+	[ "$total_f" -eq 0 ]
+	exit
+}
+
+# step NAME COUNTS-FILE CMD...: run a step, add up what it counted.
+step() {
+	local name=$1 counts=$2 s rc p=0 f=0 k=0
+	shift 2
+	echo
+	echo "== $name"
+	rm -f "$counts"
+	s=$(date +%s)
+	set +e
+	"$@"
+	rc=$?
+	set -e
+	[ -f "$counts" ] && read -r p f k <"$counts"
+	# A step that failed without counting anything counts as one failure.
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+	total_p=$((total_p + p)) total_f=$((total_f + f)) total_s=$((total_s + k))
+	summary+=("$(printf '%-14s %4d passed, %d failed, %d skipped  (%d s)' \
+		"$name:" "$p" "$f" "$k" $(( $(date +%s) - s )))")
+}
+
+setup() {
+	"$ROOT/scripts/deps.sh" && "$ROOT/scripts/tree.sh" && "$ROOT/scripts/apply.sh"
+}
+step setup "$results/none" setup
+if [ "$total_f" -ne 0 ]; then
+	finish
+fi
+step "tooling" "$results/tests.counts" "$ROOT/tests/run.sh"
+step "kunit um" "$results/kunit-um.counts" env ARCH=um KUNIT_CONFIG=default "$ROOT/scripts/kunit.sh"
+step "check" "$results/check.counts" "$ROOT/scripts/check.sh"
+step "kunit x86_64" "$results/kunit-x86_64.counts" env ARCH=x86_64 KUNIT_CONFIG=default "$ROOT/scripts/kunit.sh"
+finish

@@ -1,0 +1,158 @@
+#!/usr/bin/env bash
+# Self-tests of the vmascope tooling. Each test_* function is one test.
+# They work on a throwaway clone of build/linux (kept in build/selftest and
+# reused), never on build/linux or patches/ themselves.
+# Writes 'passed failed skipped' to build/results/tests.counts.
+. "$(dirname "$0")/../scripts/lib.sh"
+
+S="$BUILD_DIR/selftest"
+USER_TREE="$S/user-linux"	# stands for a user's own kernel git tree
+results="$BUILD_DIR/results"
+mkdir -p "$S" "$results"
+passed=0 failed=0
+LOG="$S/last.log"
+
+# Run the tooling as a user with their tree would, with its own build dir.
+tool() {
+	env BUILD_DIR="$S/build" "$@"
+}
+
+expect_fail() { # expect_fail PATTERN CMD...: fails, and says PATTERN
+	local pat=$1
+	shift
+	if "$@" >"$LOG" 2>&1; then
+		echo "    expected a failure: $*"
+		return 1
+	fi
+	grep -q -E -- "$pat" "$LOG" || { echo "    output lacks /$pat/:"; sed 's/^/    | /' "$LOG"; return 1; }
+}
+
+# A user's git tree: a clone of build/linux at the base, on their own branch.
+setup_user_tree() {
+	local base
+	[ -e "$ROOT/build/linux/.git" ] || "$ROOT/scripts/tree.sh" >/dev/null
+	base=$(git -C "$ROOT/build/linux" rev-parse "$BASE_TAG^{commit}")
+	if [ ! -e "$USER_TREE/.git" ]; then
+		git clone -q --shared --no-checkout "$ROOT/build/linux" "$USER_TREE"
+		git -C "$USER_TREE" checkout -q -b user-work "$base"
+	fi
+	git -C "$USER_TREE" checkout -q user-work
+	git -C "$USER_TREE" reset -q --hard "$base"
+	tool KERNEL_SRC="$USER_TREE" "$ROOT/scripts/tree.sh" >"$LOG" 2>&1 || { cat "$LOG"; exit 1; }
+}
+
+test_missing_kernel_src_refused() {
+	expect_fail "no such directory" tool KERNEL_SRC="$S/does-not-exist" "$ROOT/scripts/tree.sh" &&
+		[ ! -e "$S/does-not-exist" ]
+}
+
+test_plain_directory_refused() {
+	mkdir -p "$S/not-git"
+	expect_fail "not a git tree" tool KERNEL_SRC="$S/not-git" "$ROOT/scripts/tree.sh"
+}
+
+test_dirty_kernel_src_refused_untouched() {
+	local before after head
+	echo "/* local change */" >>"$USER_TREE/mm/vma.c"
+	before=$(git -C "$USER_TREE" status --porcelain; git -C "$USER_TREE" diff | sha1sum)
+	head=$(git -C "$USER_TREE" rev-parse HEAD)
+	expect_fail "uncommitted changes" tool KERNEL_SRC="$USER_TREE" "$ROOT/scripts/tree.sh" || return 1
+	after=$(git -C "$USER_TREE" status --porcelain; git -C "$USER_TREE" diff | sha1sum)
+	[ "$before" = "$after" ] || { echo "    the dirty tree changed"; return 1; }
+	[ "$(git -C "$USER_TREE" rev-parse HEAD)" = "$head" ] &&
+		[ "$(git -C "$USER_TREE" symbolic-ref --short HEAD)" = user-work ] || return 1
+	git -C "$USER_TREE" checkout -q -- mm/vma.c
+}
+
+test_roundtrip_on_user_tree() {
+	local copy="$S/patches" wt head
+	head=$(git -C "$USER_TREE" rev-parse HEAD)
+	rm -rf "$copy"
+	cp -r "$PATCH_DIR" "$copy"
+	tool KERNEL_SRC="$USER_TREE" "$ROOT/scripts/tree.sh" >"$LOG" 2>&1 || { cat "$LOG"; return 1; }
+	tool KERNEL_SRC="$USER_TREE" PATCH_DIR="$copy" FORCE=1 "$ROOT/scripts/apply.sh" >"$LOG" 2>&1 ||
+		{ cat "$LOG"; return 1; }
+	wt=$(KERNEL_SRC="$USER_TREE" BUILD_DIR="$S/build" bash -c ". '$ROOT/scripts/lib.sh'; tree_dir")
+	[ "$(git -C "$wt" rev-list --count "$head..HEAD")" = "$(series | wc -l)" ] ||
+		{ echo "    $wt does not hold the series"; return 1; }
+	rm -f "$copy"/*
+	tool KERNEL_SRC="$USER_TREE" PATCH_DIR="$copy" "$ROOT/scripts/export.sh" >"$LOG" 2>&1 ||
+		{ cat "$LOG"; return 1; }
+	diff -r "$PATCH_DIR" "$copy" >"$LOG" || { echo "    export differs:"; head -40 "$LOG"; return 1; }
+	# The user's own checkout was never moved.
+	[ "$(git -C "$USER_TREE" symbolic-ref --short HEAD)" = user-work ] &&
+		[ "$(git -C "$USER_TREE" rev-parse HEAD)" = "$head" ] && is_clean "$USER_TREE"
+}
+
+test_corrupted_patch_rejected_with_name() {
+	local copy="$S/corrupt" wt first
+	rm -rf "$copy"
+	cp -r "$PATCH_DIR" "$copy"
+	first=$(series | head -1)
+	# Damage the context of the first hunk: it can no longer apply.
+	sed -i '0,/^ [^ ]/s/^ \(.\)/ XX\1/' "$copy/$first"
+	expect_fail "patch $first does not apply" \
+		tool KERNEL_SRC="$USER_TREE" PATCH_DIR="$copy" FORCE=1 "$ROOT/scripts/apply.sh" || return 1
+	wt=$(KERNEL_SRC="$USER_TREE" BUILD_DIR="$S/build" bash -c ". '$ROOT/scripts/lib.sh'; tree_dir")
+	# No am left in progress, nothing half applied.
+	[ ! -d "$(git -C "$wt" rev-parse --git-path rebase-apply)" ] && is_clean "$wt"
+}
+
+test_truncated_patch_rejected() {
+	local copy="$S/truncated" first
+	rm -rf "$copy"
+	cp -r "$PATCH_DIR" "$copy"
+	first=$(series | head -1)
+	head -c 3000 "$PATCH_DIR/$first" >"$copy/$first"
+	expect_fail "patch $first does not apply" \
+		tool KERNEL_SRC="$USER_TREE" PATCH_DIR="$copy" FORCE=1 "$ROOT/scripts/apply.sh"
+}
+
+test_series_lists_missing_patch() {
+	local copy="$S/missing"
+	rm -rf "$copy"
+	cp -r "$PATCH_DIR" "$copy"
+	echo "9999-no-such.patch" >>"$copy/series"
+	expect_fail "9999-no-such.patch" tool KERNEL_SRC="$USER_TREE" PATCH_DIR="$copy" "$ROOT/scripts/apply.sh"
+}
+
+test_kunit_results_catch_failures() {
+	local d="$S/json"
+	mkdir -p "$d/src"
+	printf 'static struct kunit_suite s = {\n\t.name = "wanted",\n};\n' >"$d/src/a_kunit.c"
+	printf 'static struct kunit_suite t = {\n\t.name = "absent",\n};\n' >"$d/src/b_kunit.c"
+	cat >"$d/r.json" <<'JSON'
+{"name": "KUnit Test Group", "sub_groups": [{"name": "wanted", "sub_groups": [
+ {"name": "param", "sub_groups": [], "test_cases": [{"name": "a", "status": "PASS"},
+  {"name": "b", "status": "ERROR"}]}],
+ "test_cases": [{"name": "c", "status": "FAIL"}, {"name": "d", "status": "SKIP"}]}], "test_cases": []}
+JSON
+	expect_fail "MISSING: suite absent" python3 "$ROOT/scripts/kunit_results.py" --name t \
+		--json "$d/r.json" --suites "$d/src" --counts "$d/counts" || return 1
+	[ "$(cat "$d/counts")" = "1 3 1" ] || { echo "    counts: $(cat "$d/counts")"; return 1; }
+	expect_fail "no usable results" python3 "$ROOT/scripts/kunit_results.py" --name t \
+		--json "$d/none.json" --counts "$d/counts"
+}
+
+test_make_help_lists_targets() {
+	local out t
+	out=$(make -s -C "$ROOT" help) || return 1
+	for t in tree apply export kunit check test; do
+		printf '%s\n' "$out" | grep -q "^  $t " || { echo "    make help lacks $t"; return 1; }
+	done
+}
+
+setup_user_tree
+for t in $(declare -F | awk '$3 ~ /^test_/ {print $3}'); do
+	if (set +e; "$t") >"$S/$t.out" 2>&1; then
+		passed=$((passed + 1))
+		echo "tests: ok     ${t#test_}"
+	else
+		failed=$((failed + 1))
+		echo "tests: FAILED ${t#test_}"
+		sed 's/^/  /' "$S/$t.out"
+	fi
+done
+printf '%s %s 0\n' "$passed" "$failed" >"$results/tests.counts"
+echo "tests: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
