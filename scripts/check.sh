@@ -64,7 +64,7 @@ objs() {
 }
 # warnings of a build log, without line and column numbers (they move).
 warnings() {
-	grep -E '^[^ ]+:[0-9]+:([0-9]+:)? (warning|error):' "$1" |
+	{ grep -E '^[^ ]+:[0-9]+:([0-9]+:)? (warning|error):' "$1" || true; } |
 		sed -E 's/:[0-9]+:([0-9]+:)? /: /' | sort
 }
 if [ ! -f "$um/.config" ]; then

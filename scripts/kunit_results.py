@@ -48,6 +48,7 @@ def main():
             root = json.load(f)
     except (OSError, ValueError) as e:
         root = {}
+        failed += 1
         problems.append(f"no usable results in {a.json}: {e}")
 
     seen = {}

@@ -13,8 +13,9 @@ mkdir -p "$BUILD_DIR"
 
 if [ -n "${KERNEL_SRC:-}" ]; then
 	src=$(cd "$KERNEL_SRC" 2>/dev/null && pwd) || die "KERNEL_SRC=$KERNEL_SRC: no such directory"
-	top=$(git -C "$src" rev-parse --show-toplevel 2>/dev/null) ||
-		die "KERNEL_SRC=$src is not a git tree (for a plain source tree, use the default build/linux)"
+	top=$(git -C "$src" rev-parse --show-toplevel 2>/dev/null) || top=
+	[ "$top" = "$src" ] ||
+		die "KERNEL_SRC=$src is not a git tree (its top directory); for a plain source tree, use the default build/linux"
 	[ -f "$top/tools/testing/kunit/kunit.py" ] && [ -f "$top/mm/vma.c" ] ||
 		die "KERNEL_SRC=$top does not look like a Linux >= 6.12 tree (no mm/vma.c or kunit.py)"
 	is_clean "$top" ||

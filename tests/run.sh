@@ -47,8 +47,12 @@ test_missing_kernel_src_refused() {
 }
 
 test_plain_directory_refused() {
-	mkdir -p "$S/not-git"
-	expect_fail "not a git tree" tool KERNEL_SRC="$S/not-git" "$ROOT/scripts/tree.sh"
+	local d
+	d=$(mktemp -d)
+	mkdir -p "$d/mm"
+	expect_fail "not a git tree" tool KERNEL_SRC="$d" "$ROOT/scripts/tree.sh"
+	rm -rf "$d"
+	expect_fail "not a git tree" tool KERNEL_SRC="$USER_TREE/mm" "$ROOT/scripts/tree.sh"
 }
 
 test_dirty_kernel_src_refused_untouched() {
@@ -89,8 +93,10 @@ test_corrupted_patch_rejected_with_name() {
 	rm -rf "$copy"
 	cp -r "$PATCH_DIR" "$copy"
 	first=$(series | head -1)
-	# Damage the context of the first hunk: it can no longer apply.
-	sed -i '0,/^ [^ ]/s/^ \(.\)/ XX\1/' "$copy/$first"
+	# Damage a context line of the first hunk: it can no longer apply.
+	awk '!done && hunk && /^ / { sub(/^ /, " XX"); done = 1 } /^@@ / { hunk = 1 } 1' \
+		"$PATCH_DIR/$first" >"$copy/$first"
+	cmp -s "$PATCH_DIR/$first" "$copy/$first" && { echo "    could not corrupt $first"; return 1; }
 	expect_fail "patch $first does not apply" \
 		tool KERNEL_SRC="$USER_TREE" PATCH_DIR="$copy" FORCE=1 "$ROOT/scripts/apply.sh" || return 1
 	wt=$(KERNEL_SRC="$USER_TREE" BUILD_DIR="$S/build" bash -c ". '$ROOT/scripts/lib.sh'; tree_dir")
