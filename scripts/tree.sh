@@ -58,12 +58,12 @@ tar -xJf "$TARBALL" -C "$tmp" --strip-components=1
 # finds nothing to add.
 sed -i '/^# Debian packaging:/,$d' "$tmp/.gitignore"
 sed -i -e :a -e '/^#\?$/{$d;N;ba' -e '}' "$tmp/.gitignore"
-git -C "$tmp" check-ignore -q mm/vma.c && die "unpacked tree still ignores mm/vma.c"
 version=$(make -s -C "$tmp" kernelversion 2>/dev/null || echo 6.12)
 pkgver=$(dpkg-query -W -f='${Version}' linux-source-6.12 2>/dev/null || echo unknown)
 info "committing the base tree ($version, linux-source-6.12 $pkgver)"
 git -C "$tmp" init -q -b base
 git -C "$tmp" config core.autocrlf false
+git -C "$tmp" check-ignore -q mm/vma.c && die "unpacked tree still ignores mm/vma.c"
 git -C "$tmp" add -A
 git -C "$tmp" commit -q --no-verify -m "Linux $version (Debian linux-source-6.12 $pkgver)"
 git -C "$tmp" tag "$BASE_TAG"
