@@ -22,7 +22,8 @@ git -C "$t" config "branch.$BRANCH.description" >/dev/null ||
 
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-git -C "$t" format-patch -q -o "$out" --cover-letter \
+# A fixed abbreviation: git's default grows with the repository's size.
+git -C "$t" -c core.abbrev=12 format-patch -q -o "$out" --cover-letter \
 	--cover-from-description=subject --zero-commit --no-signature \
 	--subject-prefix=PATCH "$base..HEAD"
 # The cover letter is dated now; date it as the newest patch so that the

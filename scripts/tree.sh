@@ -58,13 +58,16 @@ tar -xJf "$TARBALL" -C "$tmp" --strip-components=1
 # finds nothing to add.
 sed -i '/^# Debian packaging:/,$d' "$tmp/.gitignore"
 sed -i -e :a -e '/^#\?$/{$d;N;ba' -e '}' "$tmp/.gitignore"
-version=$(make -s -C "$tmp" kernelversion 2>/dev/null || echo 6.12)
+version=$(sed -n -e 's/^VERSION = //p' -e 's/^PATCHLEVEL = //p' -e 's/^SUBLEVEL = //p' \
+	"$tmp/Makefile" | head -3 | paste -sd. -)
 pkgver=$(dpkg-query -W -f='${Version}' linux-source-6.12 2>/dev/null || echo unknown)
 info "committing the base tree ($version, linux-source-6.12 $pkgver)"
 git -C "$tmp" init -q -b base
 git -C "$tmp" config core.autocrlf false
 git -C "$tmp" check-ignore -q mm/vma.c && die "unpacked tree still ignores mm/vma.c"
-git -C "$tmp" add -A
+# -f: the tarball is pristine source, and upstream tracks files that its
+# own .gitignore would skip (every .kunitconfig, for one).
+git -C "$tmp" add -A -f
 git -C "$tmp" commit -q --no-verify -m "Linux $version (Debian linux-source-6.12 $pkgver)"
 git -C "$tmp" tag "$BASE_TAG"
 mv "$tmp" "$t"
