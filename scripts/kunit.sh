@@ -8,7 +8,9 @@
 #   KUNIT_ARGS="..."   extra kunit.py arguments (e.g. --filter)
 #
 # Results: build/results/kunit-NAME.{json,log,console.log,counts}.
-# Exits non-zero on any failed, crashed or missing case.
+# Exits non-zero on any failed, crashed or missing case, and on any WARNING,
+# BUG, KASAN or lockdep report in the kernel log (kunit/known-reports lists
+# the few reports that are not the series' and always appear).
 . "$(dirname "$0")/lib.sh"
 
 ARCH=${ARCH:-um}
@@ -47,6 +49,7 @@ grep -E '^\[[0-9:]+\] (Testing complete|Elapsed time|.*(FAILED|CRASHED))' \
 
 python3 "$ROOT/scripts/kunit_results.py" --name "kunit-$name" \
 	--json "$results/kunit-$name.json" --suites "$t/mm/tests" \
+	--console "$results/kunit-$name.console.log" --allow "$ROOT/kunit/known-reports" \
 	--counts "$results/kunit-$name.counts" || rc=1
 info "kunit-$name: $(( $(date +%s) - start )) s, kunit.py exit $rc; log in $results/kunit-$name.log"
 exit $rc

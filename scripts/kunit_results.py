@@ -2,8 +2,11 @@
 """Check a kunit.py --json result (KernelCI groups) and count its cases.
 
 Every suite defined in the given source directory must be present with at
-least one case, and no case may be anything but PASS or SKIP. Writes
-'passed failed skipped' to --counts and prints what failed or is missing.
+least one case, and no case may be anything but PASS or SKIP. With
+--console, the kernel log must hold no WARNING, BUG, KASAN, UBSAN, lockdep
+or Oops report (each one found counts as a failure), except those that a
+regular expression of --allow matches. Writes 'passed failed skipped' to
+--counts and prints what failed or is missing.
 """
 import argparse
 import glob
@@ -33,12 +36,37 @@ def expected_suites(srcdir):
     return names
 
 
+# The first line of a kernel report. Lockdep's reports start "WARNING:".
+REPORT = re.compile(r"(WARNING:|BUG:|kernel BUG at|Oops|KASAN:|UBSAN:|"
+                    r"Kernel panic|general protection fault|Unable to handle)")
+
+
+def kernel_reports(console, allow_file):
+    allow = []
+    if allow_file:
+        with open(allow_file, encoding="utf-8") as f:
+            allow = [re.compile(l.strip()) for l in f
+                     if l.strip() and not l.startswith("#")]
+    try:
+        with open(console, encoding="utf-8", errors="replace") as f:
+            lines = f.read().splitlines()
+    except OSError as e:
+        return [f"no kernel log {console}: {e}"]
+    found = []
+    for line in lines:
+        if REPORT.search(line) and not any(a.search(line) for a in allow):
+            found.append(line.strip())
+    return found
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--name", required=True)
     ap.add_argument("--json", required=True)
     ap.add_argument("--suites", help="directory whose *.c suites must all run")
     ap.add_argument("--counts", required=True)
+    ap.add_argument("--console", help="kernel log to scan for reports")
+    ap.add_argument("--allow", help="file of regular expressions of known reports")
     a = ap.parse_args()
 
     passed = failed = skipped = 0
@@ -67,6 +95,11 @@ def main():
         for suite in sorted(expected_suites(a.suites) - set(seen)):
             failed += 1
             problems.append(f"MISSING: suite {suite} did not run")
+
+    if a.console:
+        for report in kernel_reports(a.console, a.allow):
+            failed += 1
+            problems.append(f"KERNEL LOG: {report}")
 
     with open(a.counts, "w", encoding="utf-8") as f:
         f.write(f"{passed} {failed} {skipped}\n")

@@ -140,6 +140,23 @@ JSON
 		--json "$d/none.json" --counts "$d/counts"
 }
 
+test_kernel_log_reports_fail() {
+	local d="$S/log"
+	mkdir -p "$d"
+	printf '{"name": "g", "sub_groups": [{"name": "s", "sub_groups": [], "test_cases": [{"name": "a", "status": "PASS"}]}], "test_cases": []}\n' >"$d/r.json"
+	cat >"$d/console" <<'LOG'
+WARNING: CPU: 0 PID: 1 at arch/um/drivers/virt-pci.c:1005 um_pci_init+0xc7/0xd4
+    ok 1 a
+BUG: KASAN: slab-use-after-free in __mmdrop+0x10/0x20
+LOG
+	expect_fail "KERNEL LOG: BUG: KASAN" python3 "$ROOT/scripts/kunit_results.py" --name t \
+		--json "$d/r.json" --console "$d/console" --allow "$ROOT/kunit/known-reports" \
+		--counts "$d/counts" || return 1
+	[ "$(cat "$d/counts")" = "1 1 0" ] || { echo "    counts: $(cat "$d/counts")"; return 1; }
+	grep -q "virt-pci" "$LOG" && { echo "    a known report was counted"; return 1; }
+	return 0
+}
+
 test_make_help_lists_targets() {
 	local out t
 	out=$(make -s -C "$ROOT" help) || return 1
