@@ -70,5 +70,8 @@ git -C "$tmp" check-ignore -q mm/vma.c && die "unpacked tree still ignores mm/vm
 git -C "$tmp" add -A -f
 git -C "$tmp" commit -q --no-verify -m "Linux $version (Debian linux-source-6.12 $pkgver)"
 git -C "$tmp" tag "$BASE_TAG"
+# Commits made by hand in the tree carry the project identity too.
+git -C "$tmp" config user.name "$IDENT_NAME"
+git -C "$tmp" config user.email "$IDENT_EMAIL"
 mv "$tmp" "$t"
 info "$t ready"
