@@ -5,7 +5,7 @@
 SHELL := /bin/bash
 export ARCH KERNEL_SRC KUNIT_CONFIG FORCE
 
-.PHONY: help deps tree apply export kunit check selftests test clean
+.PHONY: help deps tree apply export kunit check selftests test bench clean
 
 help:
 	@echo 'vmascope: a Linux 6.12 patch series and its KUnit suites'
@@ -18,6 +18,7 @@ help:
 	@echo '  export     git format-patch the branch back into patches/'
 	@echo '  check      checkpatch --strict, kernel-doc, sparse and W=1 on what the series touches'
 	@echo '  selftests  the tooling self-tests in tests/'
+	@echo '  bench      time find_vma() and merges with VMA stats off/on (UML); writes docs/results.md'
 	@echo '  deps       install the Debian packages everything needs (as root)'
 	@echo '  clean      remove build results and build directories, keep build/linux'
 	@echo
@@ -47,6 +48,9 @@ selftests: tree
 
 test:
 	@scripts/test.sh
+
+bench: tree
+	@scripts/bench.sh
 
 clean:
 	rm -rf build/results build/um build/um-* build/x86_64 build/x86_64-* build/selftest build/base-src

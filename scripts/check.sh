@@ -5,7 +5,8 @@
 #  - sparse (C=2) and W=1 on every object the series touches, built in
 #    build/um (the UML KUnit configuration, series options on); for files
 #    that exist before the series, the same objects are built from the base
-#    tree and only warnings the series adds fail.
+#    tree and only warnings the series adds fail;
+#  - tools/testing/vma, mm/vma.c's userspace tests, built and run.
 # Writes 'passed failed skipped' to build/results/check.counts.
 . "$(dirname "$0")/lib.sh"
 
@@ -135,6 +136,23 @@ else
 			bad "sparse (C=2) and W=1: $(printf '%s\n' "$added_w" | wc -l) new warnings"
 		fi
 	fi
+fi
+
+# 4. The userspace tests of mm/vma.c (tools/testing/vma), when the series
+# touches what they compile.
+if git -C "$t" diff --quiet "$base" HEAD -- mm/vma.c mm/vma.h mm/vma_internal.h tools/testing/vma; then
+	skipped=$((skipped + 1))
+	printf 'check: SKIP   tools/testing/vma: the series does not touch mm/vma.c\n'
+else
+	vt="$t/tools/testing/vma"
+	if make -s -C "$vt" -j"$(nproc)" >"$results/check-vma-harness.log" 2>&1 &&
+	   (cd "$vt" && ./vma) >>"$results/check-vma-harness.log" 2>&1; then
+		ok "tools/testing/vma: $(grep -E 'tests run' "$results/check-vma-harness.log" | tail -1)"
+	else
+		tail -20 "$results/check-vma-harness.log" | sed 's/^/    /'
+		bad "tools/testing/vma does not build or pass (log: $results/check-vma-harness.log)"
+	fi
+	make -s -C "$vt" clean >/dev/null 2>&1 || true
 fi
 
 printf '%s %s %s\n' "$passed" "$failed" "$skipped" >"$results/check.counts"
