@@ -48,7 +48,7 @@ grep -E '^\[[0-9:]+\] (Testing complete|Elapsed time|.*(FAILED|CRASHED))' \
 	"$results/kunit-$name.log" >&2 || tail -20 "$results/kunit-$name.log" >&2
 
 python3 "$ROOT/scripts/kunit_results.py" --name "kunit-$name" \
-	--json "$results/kunit-$name.json" --suites "$t/mm/tests" \
+	--json "$results/kunit-$name.json" --suites "$t/mm/tests" --config "$out/.config" \
 	--console "$results/kunit-$name.console.log" --allow "$ROOT/kunit/known-reports" \
 	--counts "$results/kunit-$name.counts" || rc=1
 info "kunit-$name: $(( $(date +%s) - start )) s, kunit.py exit $rc; log in $results/kunit-$name.log"

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Check a kunit.py --json result (KernelCI groups) and count its cases.
 
-Every suite defined in the given source directory must be present with at
-least one case, and no case may be anything but PASS or SKIP. With
+Every suite defined in the given source directory and built into the kernel
+(its object's obj-$(CONFIG_...) line in the directory's Makefile is enabled
+in --config) must be present with at least one case, and no case may be anything but PASS or SKIP. With
 --console, the kernel log must hold no WARNING, BUG, KASAN, UBSAN, lockdep
 or Oops report (each one found counts as a failure), except those that a
 regular expression of --allow matches. Writes 'passed failed skipped' to
@@ -24,9 +25,31 @@ def cases(group, path=()):
         yield path + (case["name"],), case["status"]
 
 
-def expected_suites(srcdir):
+def built_objects(srcdir, config):
+    """Map each object of srcdir/Makefile to whether --config builds it."""
+    enabled = set()
+    if config and not os.path.exists(config):
+        config = None  # no kernel configured: every suite is expected
+    if config:
+        with open(config, encoding="utf-8") as f:
+            enabled = {l.split("=")[0] for l in f if re.match(r"CONFIG_\w+=[ym]", l)}
+    objs = {}
+    try:
+        with open(os.path.join(srcdir, "Makefile"), encoding="utf-8") as f:
+            for m in re.finditer(r"^obj-\$\((CONFIG_\w+)\)\s*\+=\s*(.*)$", f.read(), re.M):
+                for o in m.group(2).split():
+                    objs[o] = not config or m.group(1) in enabled
+    except OSError:
+        pass
+    return objs
+
+
+def expected_suites(srcdir, config=None):
     names = set()
+    objs = built_objects(srcdir, config)
     for f in glob.glob(os.path.join(srcdir, "*.c")):
+        if not objs.get(os.path.basename(f)[:-2] + ".o", True):
+            continue
         with open(f, encoding="utf-8") as fh:
             text = fh.read()
         for m in re.finditer(r"struct kunit_suite\s+\w+\s*=\s*\{(.*?)\n\};", text, re.S):
@@ -64,6 +87,7 @@ def main():
     ap.add_argument("--name", required=True)
     ap.add_argument("--json", required=True)
     ap.add_argument("--suites", help="directory whose *.c suites must all run")
+    ap.add_argument("--config", help="the kernel .config: only suites it builds are expected")
     ap.add_argument("--counts", required=True)
     ap.add_argument("--console", help="kernel log to scan for reports")
     ap.add_argument("--allow", help="file of regular expressions of known reports")
@@ -92,7 +116,7 @@ def main():
             problems.append(f"{status}: {'.'.join(path)}")
 
     if a.suites:
-        for suite in sorted(expected_suites(a.suites) - set(seen)):
+        for suite in sorted(expected_suites(a.suites, a.config) - set(seen)):
             failed += 1
             problems.append(f"MISSING: suite {suite} did not run")
 

@@ -140,6 +140,23 @@ JSON
 		--json "$d/none.json" --counts "$d/counts"
 }
 
+test_kunit_results_unbuilt_suite_not_expected() {
+	local d="$S/unbuilt"
+	mkdir -p "$d/src"
+	printf 'static struct kunit_suite s = {\n\t.name = "wanted",\n};\n' >"$d/src/a_kunit.c"
+	printf 'static struct kunit_suite t = {\n\t.name = "optional",\n};\n' >"$d/src/b_kunit.c"
+	printf 'obj-$(CONFIG_A)\t+= a_kunit.o\nobj-$(CONFIG_B)\t+= b_kunit.o\n' >"$d/src/Makefile"
+	printf 'CONFIG_A=y\n# CONFIG_B is not set\n' >"$d/config"
+	printf '{"name": "g", "sub_groups": [{"name": "wanted", "sub_groups": [], "test_cases": [{"name": "a", "status": "PASS"}]}], "test_cases": []}\n' >"$d/r.json"
+	# b_kunit.o is not built: its suite is not missing.
+	python3 "$ROOT/scripts/kunit_results.py" --name t --json "$d/r.json" \
+		--suites "$d/src" --config "$d/config" --counts "$d/counts" || return 1
+	# Once CONFIG_B is on, it must run.
+	printf 'CONFIG_A=y\nCONFIG_B=y\n' >"$d/config"
+	expect_fail "MISSING: suite optional" python3 "$ROOT/scripts/kunit_results.py" --name t \
+		--json "$d/r.json" --suites "$d/src" --config "$d/config" --counts "$d/counts"
+}
+
 test_kernel_log_reports_fail() {
 	local d="$S/log"
 	mkdir -p "$d"
