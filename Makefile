@@ -3,21 +3,22 @@
 #   make test                                       everything CI runs
 
 SHELL := /bin/bash
-export ARCH KERNEL_SRC KUNIT_CONFIG FORCE
+export ARCH KERNEL_SRC KUNIT_CONFIG FORCE SELFTEST_KERNEL SELFTEST_SRC SELFTEST_TIMEOUT
 
-.PHONY: help deps tree apply export kunit check selftests test bench clean
+.PHONY: help deps tree apply export kunit check tooltests selftest test bench clean
 
 help:
 	@echo 'vmascope: a Linux 6.12 patch series and its KUnit suites'
 	@echo
 	@echo 'Targets:'
 	@echo '  kunit      main job: tree + apply, then kunit.py run (ARCH=um, or ARCH=x86_64 under QEMU)'
-	@echo '  test       everything CI runs: tooling tests, check, KUnit on UML and x86_64'
+	@echo '  test       everything CI runs: tooling tests, check, KUnit on UML and x86_64, selftest'
 	@echo '  tree       unpack linux-source-6.12 into build/linux (or a worktree of KERNEL_SRC)'
 	@echo '  apply      git am patches/ onto the base, branch vmascope (FORCE=1 reapplies)'
 	@echo '  export     git format-patch the branch back into patches/'
 	@echo '  check      checkpatch --strict, kernel-doc, sparse and W=1 on what the series touches'
-	@echo '  selftests  the tooling self-tests in tests/'
+	@echo '  tooltests  the tooling self-tests in tests/'
+	@echo '  selftest   boot x86_64 under QEMU and run the vma_stats kselftest in it'
 	@echo '  bench      time find_vma() and merges with VMA stats off/on (UML); writes docs/results.md'
 	@echo '  deps       install the Debian packages everything needs (as root)'
 	@echo '  clean      remove build results and build directories, keep build/linux'
@@ -43,15 +44,18 @@ check: tree
 	@scripts/apply.sh
 	@scripts/check.sh
 
-selftests: tree
+tooltests: tree
 	@tests/run.sh
 
 test:
 	@scripts/test.sh
 
+selftest: tree
+	@scripts/selftest.sh
+
 bench: tree
 	@scripts/bench.sh
 
 clean:
-	rm -rf build/results build/um build/um-* build/x86_64 build/x86_64-* build/selftest build/base-src
+	rm -rf build/results build/um build/um-* build/x86_64 build/x86_64-* build/selftest build/selftest-kernel build/selftest-initramfs build/base-src
 	-git -C build/linux worktree prune 2>/dev/null

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install the Debian packages vmascope needs, if any are missing.
-# Usage: scripts/deps.sh [group...]   groups: tree build check qemu (default: all)
+# Usage: scripts/deps.sh [group...]
+#   groups: tree build check qemu selftest (default: all)
 . "$(dirname "$0")/lib.sh"
 
 declare -A PKGS=(
@@ -8,9 +9,10 @@ declare -A PKGS=(
 	[build]="build-essential flex bison bc libelf-dev libssl-dev python3 rsync cpio kmod"
 	[check]="sparse perl python3-ply liburcu-dev"
 	[qemu]="qemu-system-x86 qemu-system-data busybox-static"
+	[selftest]="qemu-system-x86 qemu-system-data busybox-static cpio"
 )
 groups=("$@")
-[ ${#groups[@]} -gt 0 ] || groups=(tree build check qemu)
+[ ${#groups[@]} -gt 0 ] || groups=(tree build check qemu selftest)
 
 want=()
 for g in "${groups[@]}"; do

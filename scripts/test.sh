@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # make test: everything CI runs, in order, each step summarised:
 #   tooling self-tests, KUnit under UML, the upstream checks, KUnit under
-#   x86_64 QEMU, KUnit under UML with the debug configuration
-#   (kunit/debug.kunitconfig: DEBUG_VM, DEBUG_VM_MAPLE_TREE, lockdep, KASAN). Ends with one line 'N passed, N failed[, N skipped]' that
-#   counts KUnit cases, checks and tooling tests together.
+#   x86_64 QEMU, the vma_stats kselftest in an x86_64 QEMU guest, KUnit
+#   under UML with the debug configuration (kunit/debug.kunitconfig:
+#   DEBUG_VM, DEBUG_VM_MAPLE_TREE, lockdep, KASAN). Ends with one line
+#   'N passed, N failed[, N skipped]' that counts KUnit cases, checks,
+#   kselftest cases and tooling tests together.
 . "$(dirname "$0")/lib.sh"
 
 results="$BUILD_DIR/results"
@@ -56,5 +58,6 @@ step "tooling" "$results/tests.counts" "$ROOT/tests/run.sh"
 step "kunit um" "$results/kunit-um.counts" env ARCH=um KUNIT_CONFIG=default "$ROOT/scripts/kunit.sh"
 step "check" "$results/check.counts" "$ROOT/scripts/check.sh"
 step "kunit x86_64" "$results/kunit-x86_64.counts" env ARCH=x86_64 KUNIT_CONFIG=default "$ROOT/scripts/kunit.sh"
+step "selftest" "$results/selftest.counts" "$ROOT/scripts/selftest.sh"
 step "kunit um debug" "$results/kunit-um-debug.counts" env ARCH=um KUNIT_CONFIG=debug "$ROOT/scripts/kunit.sh"
 finish

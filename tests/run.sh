@@ -174,10 +174,29 @@ LOG
 	return 0
 }
 
+test_selftest_results_catch_failures() {
+	local d="$S/ktap" r="$ROOT/scripts/selftest_results.py"
+	mkdir -p "$d"
+	printf '%s\n' "vmascope-selftest: start (6.12)" "TAP version 13" "1..3" \
+		"ok 1 vma_stats.format" "not ok 2 vma_stats.access" "ok 3 vma_stats.hammer # SKIP no" \
+		"vmascope-selftest: end exit=1" >"$d/fail"
+	expect_fail "not ok" python3 "$r" --name t --console "$d/fail" --counts "$d/counts" || return 1
+	[ "$(cat "$d/counts")" = "1 1 1" ] || { echo "    counts: $(cat "$d/counts")"; return 1; }
+	# No plan, and no end marker: the guest never finished.
+	printf '%s\n' "vmascope-selftest: start (6.12)" "ok 1 vma_stats.format" >"$d/hung"
+	expect_fail "plan|end" python3 "$r" --name t --console "$d/hung" --counts "$d/counts" || return 1
+	# A clean run passes, a kernel report in it fails.
+	printf '%s\n' "vmascope-selftest: start (6.12)" "1..1" "ok 1 vma_stats.format" \
+		"vmascope-selftest: end exit=0" >"$d/ok"
+	python3 "$r" --name t --console "$d/ok" --counts "$d/counts" >"$LOG" 2>&1 || return 1
+	sed -i '2i BUG: KASAN: use-after-free in mmput+0x1/0x2' "$d/ok"
+	expect_fail "KASAN" python3 "$r" --name t --console "$d/ok" --counts "$d/counts"
+}
+
 test_make_help_lists_targets() {
 	local out t
 	out=$(make -s -C "$ROOT" help) || return 1
-	for t in tree apply export kunit check test; do
+	for t in tree apply export kunit check test selftest tooltests bench; do
 		printf '%s\n' "$out" | grep -q "^  $t " || { echo "    make help lacks $t"; return 1; }
 	done
 }

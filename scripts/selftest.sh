@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# make selftest: run the vma_stats kselftest (tools/testing/selftests/mm/
+# vma_stats.c of the series) as a user program in an x86_64 kernel with the
+# series, booted under QEMU (TCG) from an initramfs of busybox-static and
+# the statically linked test.
+#
+#   SELFTEST_KERNEL=BZIMAGE   boot this kernel instead of building one (e.g.
+#                             Debian's, to try the tooling: without
+#                             /proc/PID/vma_stats every test skips)
+#   SELFTEST_SRC=FILE         the test's source (default: the tree's)
+#   SELFTEST_TIMEOUT=SECONDS  bound on the boot and run (default 600)
+#
+# The kernel is 'make tinyconfig' + kconfig/selftest.config, built
+# incrementally in build/selftest-kernel (or KERNEL_SRC's tree.selftest);
+# the initramfs is built in build/selftest-initramfs.
+# Results: build/results/selftest.{log,console.log,counts}.
+# Exits non-zero on any failed or missing test, on a boot or run that did
+# not finish, and on any WARNING, BUG, KASAN, lockdep or Oops report in the
+# kernel log (kunit/known-reports lists the few that are tolerated).
+. "$(dirname "$0")/lib.sh"
+
+results="$BUILD_DIR/results"
+initrd_dir="$BUILD_DIR/selftest-initramfs"
+frag="$ROOT/kconfig/selftest.config"
+timeout_s=${SELFTEST_TIMEOUT:-600}
+mkdir -p "$results" "$initrd_dir"
+rm -f "$results"/selftest.*
+log="$results/selftest.log"
+: >"$log"
+start=$(date +%s)
+
+"$ROOT/scripts/deps.sh" build selftest
+
+# check_config CONFIG: every line of the fragment holds in CONFIG.
+check_config() {
+	local line sym bad=()
+	while IFS= read -r line; do
+		case "$line" in
+		CONFIG_*=n)
+			sym=${line%%=*}
+			! grep -q "^$sym=" "$1" || bad+=("$line") ;;
+		CONFIG_*=*)
+			grep -qxF -- "$line" "$1" || bad+=("$line") ;;
+		"# CONFIG_"*" is not set")
+			sym=${line#\# }
+			sym=${sym%% *}
+			! grep -q "^$sym=" "$1" || bad+=("$line") ;;
+		esac
+	done <"$frag"
+	[ ${#bad[@]} -eq 0 ] ||
+		die "kconfig/selftest.config: not so in $1 (an unmet dependency, or no such option in this tree): ${bad[*]}"
+}
+
+kmake() {
+	make -C "$t" ARCH=x86_64 O="$out" "$@" >>"$log" 2>&1 ||
+		{ tail -30 "$log" >&2; die "make $* failed; log in $log"; }
+}
+
+if [ -n "${SELFTEST_KERNEL:-}" ]; then
+	kernel=$(realpath -e "$SELFTEST_KERNEL" 2>/dev/null) ||
+		die "SELFTEST_KERNEL=$SELFTEST_KERNEL: no such file"
+	t=$(tree_dir)	# only for the test's source and the kselftest headers
+	[ -d "$t/tools/testing/selftests" ] || die "no kernel tree at $t: run 'make tree' first"
+	info "booting $kernel (SELFTEST_KERNEL), not building one"
+else
+	"$ROOT/scripts/apply.sh"
+	t=$(tree_dir)
+	if [ -n "${KERNEL_SRC:-}" ]; then out="$t.selftest"; else out="$BUILD_DIR/selftest-kernel"; fi
+	mkdir -p "$out"
+	# Configure from scratch only when the fragment changed: a new .config
+	# would not rebuild much, but this keeps the build dir's state plain.
+	if [ ! -f "$out/.config" ] || ! cmp -s "$frag" "$out/.vmascope-fragment"; then
+		info "configuring $out: tinyconfig + kconfig/selftest.config"
+		rm -f "$out/.vmascope-fragment"
+		kmake tinyconfig
+		"$t/scripts/kconfig/merge_config.sh" -m -O "$out" "$out/.config" "$frag" >>"$log" 2>&1 ||
+			die "merge_config.sh failed; log in $log"
+		kmake olddefconfig
+	fi
+	check_config "$out/.config"
+	cp "$frag" "$out/.vmascope-fragment"
+	info "make bzImage in $out ($(nproc) jobs)"
+	kmake -j"$(nproc)" bzImage
+	check_config "$out/.config"
+	kernel="$out/arch/x86/boot/bzImage"
+fi
+built=$(date +%s)
+
+# The test, static, and an initramfs around it. gen_init_cpio (the kernel's
+# own, built from its single source file) writes /dev/console without root.
+src=${SELFTEST_SRC:-$t/tools/testing/selftests/mm/vma_stats.c}
+[ -f "$src" ] || die "no $src (SELFTEST_SRC=FILE names another)"
+sel="$t/tools/testing/selftests"
+gcc -static -O2 -Wall -I "$sel" -I "$sel/mm" -o "$initrd_dir/vma_stats" "$src" -lpthread \
+	>>"$log" 2>&1 || { tail -20 "$log" >&2; die "cannot build $src; log in $log"; }
+gcc -O2 -o "$initrd_dir/gen_init_cpio" "$t/usr/gen_init_cpio.c" >>"$log" 2>&1 ||
+	die "cannot build $t/usr/gen_init_cpio.c; log in $log"
+busybox=/bin/busybox
+[ -x "$busybox" ] || die "no $busybox: install busybox-static"
+
+cat >"$initrd_dir/init" <<'EOF'
+#!/bin/sh
+# vmascope selftest guest: run the test once, between markers, then leave.
+export PATH=/bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mount -t tmpfs tmpfs /tmp
+[ -e /proc/sys/vm/vma_stats ] && echo 1 >/proc/sys/vm/vma_stats
+cd /tmp
+echo "vmascope-selftest: start ($(uname -r))"
+/bin/vma_stats 2>&1
+echo "vmascope-selftest: end exit=$?"
+# Without ACPI, poweroff would hang; QEMU's -no-reboot makes this an exit.
+reboot -f
+EOF
+{
+	echo "dir /dev 0755 0 0"
+	echo "nod /dev/console 0600 0 0 c 5 1"
+	for d in proc sys tmp bin; do echo "dir /$d 0755 0 0"; done
+	echo "file /bin/busybox $busybox 0755 0 0"
+	for a in sh mount mkdir cat echo uname reboot poweroff sleep; do
+		echo "slink /bin/$a busybox 0777 0 0"
+	done
+	echo "file /bin/vma_stats $initrd_dir/vma_stats 0755 0 0"
+	echo "file /init $initrd_dir/init 0755 0 0"
+} >"$initrd_dir/initramfs.list"
+"$initrd_dir/gen_init_cpio" "$initrd_dir/initramfs.list" >"$initrd_dir/initramfs.cpio" ||
+	die "gen_init_cpio failed"
+
+console="$results/selftest.console.log"
+info "booting under QEMU (TCG, at most $timeout_s s); console in $console"
+boot=$(date +%s)
+set +e
+timeout -k 10 "$timeout_s" qemu-system-x86_64 -accel tcg -m 1G -smp 2 \
+	-nographic -no-reboot -kernel "$kernel" -initrd "$initrd_dir/initramfs.cpio" \
+	-append "console=ttyS0 panic=-1 oops=panic" </dev/null >"$console" 2>&1
+qrc=$?
+set -e
+info "QEMU exit $qrc after $(( $(date +%s) - boot )) s"
+
+rc=0
+python3 "$ROOT/scripts/selftest_results.py" --name selftest --console "$console" \
+	--allow "$ROOT/kunit/known-reports" --counts "$results/selftest.counts" \
+	--qemu-exit "$qrc" || rc=1
+info "selftest: $(( $(date +%s) - start )) s (kernel $(( built - start )) s, boot and run $(( $(date +%s) - boot )) s)"
+exit $rc

@@ -1,0 +1,113 @@
+#!/usr/bin/env python3
+"""Check a kselftest's KTAP output in the console log of a QEMU boot.
+
+The guest's /init prints a start marker before it runs the test and an end
+marker with the test's exit code after it (see scripts/selftest.sh). Counts
+each top-level KTAP result between them ('ok', 'ok ... # SKIP', 'not ok').
+Fails on a 'not ok', on a missing '1..N' plan or results missing from it,
+on a missing end marker (the guest hung, crashed or timed out), on a
+non-zero exit the results do not explain, and on any WARNING, BUG, KASAN,
+UBSAN, lockdep or Oops report in the kernel log (scripts/kunit_results.py's
+rules, with its --allow file of known reports). Prints the test's output;
+writes 'passed failed skipped' to --counts.
+"""
+import argparse
+import os
+import re
+import sys
+
+sys.dont_write_bytecode = True  # no __pycache__ in scripts/
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from kunit_results import kernel_reports  # noqa: E402
+
+START = re.compile(r"vmascope-selftest: start")
+END = re.compile(r"vmascope-selftest: end exit=(\d+)")
+PLAN = re.compile(r"^1\.\.(\d+)")
+# A top-level result: 'ok 3 name', 'not ok 4 name # reason', 'ok 5 name # SKIP why'.
+RESULT = re.compile(r"^(not ok|ok) (\d+)\b[^#]*(?:#\s*(\S+))?")
+KSFT_SKIP = 4
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--name", required=True)
+    ap.add_argument("--console", required=True)
+    ap.add_argument("--counts", required=True)
+    ap.add_argument("--allow", help="file of regular expressions of known reports")
+    ap.add_argument("--qemu-exit", type=int, help="QEMU's exit code (124: timed out)")
+    a = ap.parse_args()
+
+    passed = failed = skipped = 0
+    problems = []
+    try:
+        with open(a.console, encoding="utf-8", errors="replace") as f:
+            lines = [l.rstrip("\r\n").replace("\r", "") for l in f]
+    except OSError as e:
+        lines = []
+        problems.append(f"no console log: {e}")
+
+    started = False
+    plan = exit_code = None
+    seen = set()
+    for line in lines:
+        if not started:
+            started = bool(START.search(line))
+            continue
+        m = END.search(line)
+        if m:
+            exit_code = int(m.group(1))
+            break
+        if re.match(r"^\[\s*\d+\.\d+\]", line):
+            continue  # the kernel's own messages, scanned below
+        print(line)
+        m = PLAN.match(line)
+        if m and plan is None:
+            plan = int(m.group(1))
+            continue
+        m = RESULT.match(line)
+        if not m:
+            continue
+        seen.add(int(m.group(2)))
+        directive = (m.group(3) or "").upper()
+        if directive == "SKIP":
+            skipped += 1
+        elif m.group(1) == "ok":
+            passed += 1
+        else:
+            failed += 1
+            problems.append(f"FAILED: {line.strip()}")
+
+    if not started:
+        failed += 1
+        why = "timed out before" if a.qemu_exit == 124 else "did not boot as far as"
+        problems.append(f"no start marker: the guest {why} running the test")
+    elif exit_code is None:
+        failed += 1
+        why = "timed out" if a.qemu_exit == 124 else "crashed or hung"
+        problems.append(f"no end marker: the run {why} before the test finished")
+    if started and plan is None:
+        failed += 1
+        problems.append("no KTAP plan line (1..N)")
+    elif plan is not None:
+        missing = sorted(set(range(1, plan + 1)) - seen)
+        if missing:
+            failed += len(missing)
+            problems.append(f"MISSING: results of tests {missing} of 1..{plan}")
+    if exit_code not in (None, 0, KSFT_SKIP) and not failed:
+        failed += 1
+        problems.append(f"the test exited {exit_code} with no failed result")
+
+    for report in kernel_reports(a.console, a.allow):
+        failed += 1
+        problems.append(f"KERNEL LOG: {report}")
+
+    with open(a.counts, "w", encoding="utf-8") as f:
+        f.write(f"{passed} {failed} {skipped}\n")
+    for p in problems:
+        print(f"{a.name}: {p}", file=sys.stderr)
+    print(f"{a.name}: {passed} passed, {failed} failed, {skipped} skipped", file=sys.stderr)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
