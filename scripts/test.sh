@@ -3,7 +3,10 @@
 #   tooling self-tests, KUnit under UML, the upstream checks, KUnit under
 #   x86_64 QEMU, the vma_stats kselftest in an x86_64 QEMU guest, KUnit
 #   under UML with the debug configuration (kunit/debug.kunitconfig:
-#   DEBUG_VM, DEBUG_VM_MAPLE_TREE, lockdep, KASAN). Ends with one line
+#   DEBUG_VM, DEBUG_VM_MAPLE_TREE, lockdep, KASAN), and the kernel's
+#   default KUnit run (KUNIT_ALL_TESTS under UML) with DEBUG_VM, whose mm
+#   reference count checks must report nothing (kunit/alltests.kunitconfig).
+#   Ends with one line
 #   'N passed, N failed[, N skipped]' that counts KUnit cases, checks,
 #   kselftest cases and tooling tests together.
 . "$(dirname "$0")/lib.sh"
@@ -60,4 +63,5 @@ step "check" "$results/check.counts" "$ROOT/scripts/check.sh"
 step "kunit x86_64" "$results/kunit-x86_64.counts" env ARCH=x86_64 KUNIT_CONFIG=default "$ROOT/scripts/kunit.sh"
 step "selftest" "$results/selftest.counts" "$ROOT/scripts/selftest.sh"
 step "kunit um debug" "$results/kunit-um-debug.counts" env ARCH=um KUNIT_CONFIG=debug "$ROOT/scripts/kunit.sh"
+step "kunit um all" "$results/kunit-um-alltests.counts" env ARCH=um KUNIT_CONFIG=alltests "$ROOT/scripts/kunit.sh"
 finish
