@@ -82,6 +82,21 @@ def kernel_reports(console, allow_file):
     return found
 
 
+def finish(a, passed, failed, skipped, problems):
+    """Count the kernel reports of --console as failures, write --counts,
+    print the problems and the totals; the exit code."""
+    if a.console:
+        for report in kernel_reports(a.console, a.allow):
+            failed += 1
+            problems.append(f"KERNEL LOG: {report}")
+    with open(a.counts, "w", encoding="utf-8") as f:
+        f.write(f"{passed} {failed} {skipped}\n")
+    for p in problems:
+        print(f"{a.name}: {p}", file=sys.stderr)
+    print(f"{a.name}: {passed} passed, {failed} failed, {skipped} skipped", file=sys.stderr)
+    return 1 if failed else 0
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--name", required=True)
@@ -120,17 +135,7 @@ def main():
             failed += 1
             problems.append(f"MISSING: suite {suite} did not run")
 
-    if a.console:
-        for report in kernel_reports(a.console, a.allow):
-            failed += 1
-            problems.append(f"KERNEL LOG: {report}")
-
-    with open(a.counts, "w", encoding="utf-8") as f:
-        f.write(f"{passed} {failed} {skipped}\n")
-    for p in problems:
-        print(f"{a.name}: {p}", file=sys.stderr)
-    print(f"{a.name}: {passed} passed, {failed} failed, {skipped} skipped", file=sys.stderr)
-    return 1 if failed else 0
+    return finish(a, passed, failed, skipped, problems)
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ import sys
 
 sys.dont_write_bytecode = True  # no __pycache__ in scripts/
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from kunit_results import kernel_reports  # noqa: E402
+from kunit_results import finish  # noqa: E402
 
 START = re.compile(r"vmascope-selftest: start")
 END = re.compile(r"vmascope-selftest: end exit=(\d+)")
@@ -97,16 +97,7 @@ def main():
         failed += 1
         problems.append(f"the test exited {exit_code} with no failed result")
 
-    for report in kernel_reports(a.console, a.allow):
-        failed += 1
-        problems.append(f"KERNEL LOG: {report}")
-
-    with open(a.counts, "w", encoding="utf-8") as f:
-        f.write(f"{passed} {failed} {skipped}\n")
-    for p in problems:
-        print(f"{a.name}: {p}", file=sys.stderr)
-    print(f"{a.name}: {passed} passed, {failed} failed, {skipped} skipped", file=sys.stderr)
-    return 1 if failed else 0
+    return finish(a, passed, failed, skipped, problems)
 
 
 if __name__ == "__main__":
