@@ -109,21 +109,20 @@ else
 		skipped=$((skipped + 1))
 		printf 'check: SKIP   sparse/W=1: the UML KUnit configuration builds none of the touched files\n'
 	else
+		# Objects built by an earlier run would not be compiled again, and
+		# their warnings would go unseen: remove them first.
+		(cd "$um" && rm -f "${new_objs[@]}")
 		make -s -C "$t" ARCH=um O="$um" -j"$(nproc)" C=2 W=1 "${new_objs[@]}" \
 			>"$results/check-sparse.log" 2>&1 || true
 		warnings "$results/check-sparse.log" "$t" >"$results/check-sparse.new"
 		: >"$results/check-sparse.base"
 		if [ ${#old_objs[@]} -gt 0 ]; then
 			# The same objects from the base tree, in a worktree of its own.
-			bt="$BUILD_DIR/base-src" bo="$BUILD_DIR/um-base"
-			if [ ! -e "$bt/.git" ]; then
-				git -C "$t" worktree prune
-				git -C "$t" worktree add -q --detach "$bt" "$base"
-			fi
-			git -C "$bt" checkout -q --detach "$base"
+			bt=$(base_worktree) bo="$BUILD_DIR/um-base"
 			mkdir -p "$bo"
 			cp "$um/.config" "$bo/.config"
 			make -s -C "$bt" ARCH=um O="$bo" olddefconfig >/dev/null
+			(cd "$bo" && rm -f "${old_objs[@]}")
 			make -s -C "$bt" ARCH=um O="$bo" -j"$(nproc)" C=2 W=1 "${old_objs[@]}" \
 				>"$results/check-sparse-base.log" 2>&1 || true
 			warnings "$results/check-sparse-base.log" "$bt" >"$results/check-sparse.base"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install the Debian packages vmascope needs, if any are missing.
 # Usage: scripts/deps.sh [group...]
-#   groups: tree build check qemu selftest (default: all)
+#   groups: tree build check qemu selftest ccache llvm arm64 (default: all)
 . "$(dirname "$0")/lib.sh"
 
 declare -A PKGS=(
@@ -10,9 +10,12 @@ declare -A PKGS=(
 	[check]="sparse perl python3-ply liburcu-dev"
 	[qemu]="qemu-system-x86 qemu-system-data busybox-static"
 	[selftest]="qemu-system-x86 qemu-system-data busybox-static cpio"
+	[ccache]="ccache"
+	[llvm]="clang lld llvm"
+	[arm64]="gcc-aarch64-linux-gnu qemu-system-arm"
 )
 groups=("$@")
-[ ${#groups[@]} -gt 0 ] || groups=(tree build check qemu selftest)
+[ ${#groups[@]} -gt 0 ] || groups=(tree build check qemu selftest ccache llvm arm64)
 
 want=()
 for g in "${groups[@]}"; do

@@ -57,3 +57,58 @@ series() {
 }
 
 is_clean() { [ -z "$(git -C "$1" status --porcelain --untracked-files=no)" ]; }
+
+# check_config FRAGMENT CONFIG: every CONFIG_ line of the fragment holds in
+# the .config CONFIG (merge_config.sh drops what it cannot set silently).
+check_config() {
+	local line sym bad=()
+	while IFS= read -r line; do
+		case "$line" in
+		CONFIG_*=n)
+			sym=${line%%=*}
+			! grep -q "^$sym=" "$2" || bad+=("$line") ;;
+		CONFIG_*=*)
+			grep -qxF -- "$line" "$2" || bad+=("$line") ;;
+		"# CONFIG_"*" is not set")
+			sym=${line#\# }
+			sym=${sym%% *}
+			! grep -q "^$sym=" "$2" || bad+=("$line") ;;
+		esac
+	done <"$1"
+	[ ${#bad[@]} -eq 0 ] ||
+		die "${1#"$ROOT"/}: not so in $2 (an unmet dependency, or no such option in this tree): ${bad[*]}"
+}
+
+# frag_key FRAGMENT KEY: the value of a '# KEY: value' line of a fragment.
+frag_key() {
+	sed -n "s/^# $2: *//p" "$1" | head -1
+}
+
+# ccache, with its cache under build/ so that reruns (and the per-patch
+# builds, which check out every patch in turn) compile each file once.
+export CCACHE_DIR=${CCACHE_DIR:-$BUILD_DIR/ccache}
+export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-5G}
+
+# base_worktree: a worktree of the base commit (for the base tree's
+# warnings), under build/, made once and reused; prints its path.
+base_worktree() {
+	local t bt base
+	t=$(tree_dir)
+	base=$(base_rev)
+	bt="$BUILD_DIR/base-src"
+	[ -n "${KERNEL_SRC:-}" ] && bt="$t.base-src"
+	if [ ! -e "$bt/.git" ]; then
+		git -C "$t" worktree prune
+		git -C "$t" worktree add -q --detach "$bt" "$base" >&2
+	fi
+	[ "$(git -C "$bt" rev-parse HEAD)" = "$base" ] || git -C "$bt" checkout -q --detach "$base"
+	printf '%s\n' "$bt"
+}
+
+# build_warnings LOG TREE: the compiler and modpost warnings and errors of a
+# build log, relative to TREE, without line and column numbers (they move),
+# sorted and unique.
+build_warnings() {
+	{ grep -E '^[^ ]+:[0-9]+:([0-9]+:)? (warning|error):|^(WARNING|ERROR): modpost:|^ld(\.lld)?: (warning|error):' "$1" || true; } |
+		sed -E -e "s|$2/||g" -e 's/:[0-9]+:([0-9]+:)? /: /' | sort -u
+}

@@ -31,26 +31,6 @@ start=$(date +%s)
 
 "$ROOT/scripts/deps.sh" build selftest
 
-# check_config CONFIG: every line of the fragment holds in CONFIG.
-check_config() {
-	local line sym bad=()
-	while IFS= read -r line; do
-		case "$line" in
-		CONFIG_*=n)
-			sym=${line%%=*}
-			! grep -q "^$sym=" "$1" || bad+=("$line") ;;
-		CONFIG_*=*)
-			grep -qxF -- "$line" "$1" || bad+=("$line") ;;
-		"# CONFIG_"*" is not set")
-			sym=${line#\# }
-			sym=${sym%% *}
-			! grep -q "^$sym=" "$1" || bad+=("$line") ;;
-		esac
-	done <"$frag"
-	[ ${#bad[@]} -eq 0 ] ||
-		die "kconfig/selftest.config: not so in $1 (an unmet dependency, or no such option in this tree): ${bad[*]}"
-}
-
 kmake() {
 	make -C "$t" ARCH=x86_64 O="$out" "$@" >>"$log" 2>&1 ||
 		{ tail -30 "$log" >&2; die "make $* failed; log in $log"; }
@@ -77,11 +57,11 @@ else
 			die "merge_config.sh failed; log in $log"
 		kmake olddefconfig
 	fi
-	check_config "$out/.config"
+	check_config "$frag" "$out/.config"
 	cp "$frag" "$out/.vmascope-fragment"
 	info "make bzImage in $out ($(nproc) jobs)"
 	kmake -j"$(nproc)" bzImage
-	check_config "$out/.config"
+	check_config "$frag" "$out/.config"
 	kernel="$out/arch/x86/boot/bzImage"
 fi
 built=$(date +%s)
