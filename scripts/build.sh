@@ -101,7 +101,14 @@ fi
 
 # Warnings of the full build, against the same build of the base tree.
 build_warnings "$log" "$t" >"$results/build-$name.warnings"
-if [ -s "$results/build-$name.warnings" ]; then
+# A warning in a file the base tree does not have is the series' own: the
+# base is built only for warnings in files it has.
+in_base=
+while IFS= read -r w; do
+	f=${w%%:*}
+	[ -n "$f" ] && git -C "$t" cat-file -e "$base:$f" 2>/dev/null && in_base=1 && break
+done <"$results/build-$name.warnings"
+if [ -n "$in_base" ]; then
 	bt=$(base_worktree)
 	bo="$out-base"
 	mkdir -p "$bo"

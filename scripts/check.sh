@@ -6,7 +6,10 @@
 #    build/um (the UML KUnit configuration, series options on); for files
 #    that exist before the series, the same objects are built from the base
 #    tree and only warnings the series adds fail;
-#  - tools/testing/vma, mm/vma.c's userspace tests, built and run.
+#  - tools/testing/vma, mm/vma.c's userspace tests, built and run;
+#  - the build matrix: each kconfig/build-*.config built by scripts/build.sh
+#    (modules, i386, no procfs/sysctl/tracing, options off, clang + W=1),
+#    and every patch on its own, options on and off (scripts/bisect.sh).
 # Writes 'passed failed skipped' to build/results/check.counts.
 . "$(dirname "$0")/lib.sh"
 
@@ -152,6 +155,23 @@ else
 		bad "tools/testing/vma does not build or pass (log: $results/check-vma-harness.log)"
 	fi
 	make -s -C "$vt" clean >/dev/null 2>&1 || true
+fi
+
+# 5. The build matrix (scripts/build.sh, one configuration a fragment
+# kconfig/build-*.config) and the build of every patch on its own
+# (scripts/bisect.sh), unless CHECK_MATRIX=0 (make test runs each of them as
+# a step of its own).
+if [ "${CHECK_MATRIX:-1}" != 0 ]; then
+	for frag in "$ROOT"/kconfig/build-*.config; do
+		c=${frag##*/build-}
+		c=${c%.config}
+		"$ROOT/scripts/build.sh" "$c" || true
+		read -r p f _ <"$results/build-$c.counts" || { p=0 f=1; }
+		passed=$((passed + p)) failed=$((failed + f))
+	done
+	"$ROOT/scripts/bisect.sh" || true
+	read -r p f _ <"$results/bisect.counts" || { p=0 f=1; }
+	passed=$((passed + p)) failed=$((failed + f))
 fi
 
 printf '%s %s %s\n' "$passed" "$failed" "$skipped" >"$results/check.counts"

@@ -1,27 +1,44 @@
 #!/usr/bin/env bash
 # Run the mm/tests KUnit suites with kunit.py on the tree with the series.
 #
-#   ARCH=um (default) or x86_64 (QEMU, TCG)
+#   ARCH=um (default), x86_64 (QEMU, TCG) or arm64 (QEMU, TCG, built with
+#                      Debian's aarch64-linux-gnu- cross compiler)
 #   KUNIT_CONFIG=NAME  adds kunit/NAME.kunitconfig to mm/tests/.kunitconfig
 #                      (default: default); the build directory is
 #                      build/ARCH, or build/ARCH-NAME for other configs.
+#                      A '# cpus: N' line in it boots the QEMU guest with N
+#                      CPUs and checks that the kernel brought up N;
+#                      kunit/NAME.known-reports, if any, adds to the reports
+#                      tolerated in the log (kunit/known-reports).
+#   KUNIT_CPUS=N       overrides the config's CPU count (QEMU only)
 #   KUNIT_ARGS="..."   extra kunit.py arguments (e.g. --filter)
 #
-# Results: build/results/kunit-NAME.{json,log,console.log,counts}.
-# Exits non-zero on any failed, crashed or missing case, and on any WARNING,
-# BUG, KASAN or lockdep report in the kernel log (kunit/known-reports lists
-# the few reports that are not the series' and always appear).
+# kunit.py's own lines (configuring, building, each result) are shown as they
+# come, with a line a minute while the kernel builds. Results:
+# build/results/kunit-NAME.{json,log,console.log,counts}.
+# Exits non-zero on any failed, crashed or missing case, on fewer CPUs than
+# asked for, and on any WARNING, BUG, KASAN, KCSAN or lockdep report in the
+# kernel log (kunit/known-reports lists the few reports that are not the
+# series' and always appear).
 . "$(dirname "$0")/lib.sh"
 
 ARCH=${ARCH:-um}
 config=${KUNIT_CONFIG:-default}
-case "$ARCH" in
-um) "$ROOT/scripts/deps.sh" build ;;
-x86_64) "$ROOT/scripts/deps.sh" build qemu ;;
-*) die "ARCH=$ARCH: use um or x86_64" ;;
-esac
 kc="$ROOT/kunit/$config.kunitconfig"
 [ -f "$kc" ] || die "no $kc"
+cpus=${KUNIT_CPUS:-$(frag_key "$kc" cpus)}
+args=()
+case "$ARCH" in
+um)
+	"$ROOT/scripts/deps.sh" build
+	[ -z "$cpus" ] || die "kunit/$config.kunitconfig asks for $cpus CPUs: UML has one; use ARCH=x86_64 or arm64" ;;
+x86_64) "$ROOT/scripts/deps.sh" build qemu ;;
+arm64)
+	"$ROOT/scripts/deps.sh" build arm64
+	args+=(--cross_compile=aarch64-linux-gnu-) ;;
+*) die "ARCH=$ARCH: use um, x86_64 or arm64" ;;
+esac
+[ -z "$cpus" ] || args+=("--qemu_args=-smp $cpus")
 
 "$ROOT/scripts/apply.sh"
 t=$(tree_dir)
@@ -31,25 +48,39 @@ if [ -n "${KERNEL_SRC:-}" ]; then out="$t.$name"; else out="$BUILD_DIR/$name"; f
 results="$BUILD_DIR/results"
 mkdir -p "$results"
 rm -f "$results/kunit-$name".*
+log="$results/kunit-$name.log"
+: >"$log"
 
-info "kunit.py run --arch=$ARCH ($config), build dir $out"
+info "kunit.py run --arch=$ARCH ($config${cpus:+, $cpus CPUs}), build dir $out"
 start=$(date +%s)
+# While kunit.py builds (it prints nothing for minutes), say how far it got.
+(
+	while sleep 60; do
+		if [ -f "$out/test.log" ]; then
+			info "$name: running the suites, $(( $(date +%s) - start )) s"
+		else
+			info "$name: building, $(( $(date +%s) - start )) s, $(find "$out" -name '*.o' 2>/dev/null | wc -l) objects so far"
+		fi
+	done
+) &
+ticker=$!
+trap 'kill $ticker 2>/dev/null || true' EXIT
 set +e
 # shellcheck disable=SC2086
 (cd "$t" && python3 tools/testing/kunit/kunit.py run --arch="$ARCH" \
 	--build_dir="$out" --kunitconfig=mm/tests --kunitconfig="$kc" \
-	--jobs="$(nproc)" --timeout="${KUNIT_TIMEOUT:-900}" \
-	--json="$results/kunit-$name.json" ${KUNIT_ARGS:-}) \
-	>"$results/kunit-$name.log" 2>&1
-rc=$?
+	--jobs="$(nproc)" --timeout="${KUNIT_TIMEOUT:-1500}" "${args[@]}" \
+	--json="$results/kunit-$name.json" ${KUNIT_ARGS:-}) 2>&1 | tee "$log"
+rc=${PIPESTATUS[0]}
 set -e
+kill $ticker 2>/dev/null || true
 [ -f "$out/test.log" ] && cp "$out/test.log" "$results/kunit-$name.console.log"
-grep -E '^\[[0-9:]+\] (Testing complete|Elapsed time|.*(FAILED|CRASHED))' \
-	"$results/kunit-$name.log" >&2 || tail -20 "$results/kunit-$name.log" >&2
 
+allow=(--allow "$ROOT/kunit/known-reports")
+[ -f "$ROOT/kunit/$config.known-reports" ] && allow+=(--allow "$ROOT/kunit/$config.known-reports")
 python3 "$ROOT/scripts/kunit_results.py" --name "kunit-$name" \
 	--json "$results/kunit-$name.json" --suites "$t/mm/tests" --config "$out/.config" \
-	--console "$results/kunit-$name.console.log" --allow "$ROOT/kunit/known-reports" \
+	--console "$results/kunit-$name.console.log" "${allow[@]}" ${cpus:+--cpus "$cpus"} \
 	--counts "$results/kunit-$name.counts" || rc=1
-info "kunit-$name: $(( $(date +%s) - start )) s, kunit.py exit $rc; log in $results/kunit-$name.log"
+info "kunit-$name: $(( $(date +%s) - start )) s, exit $rc; log in $log"
 exit $rc

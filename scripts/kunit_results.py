@@ -64,12 +64,12 @@ REPORT = re.compile(r"(WARNING:|BUG:|kernel BUG at|Oops|KASAN:|UBSAN:|"
                     r"Kernel panic|general protection fault|Unable to handle)")
 
 
-def kernel_reports(console, allow_file):
+def kernel_reports(console, allow_files):
     allow = []
-    if allow_file:
+    for allow_file in allow_files or []:
         with open(allow_file, encoding="utf-8") as f:
-            allow = [re.compile(l.strip()) for l in f
-                     if l.strip() and not l.startswith("#")]
+            allow += [re.compile(l.strip()) for l in f
+                      if l.strip() and not l.startswith("#")]
     try:
         with open(console, encoding="utf-8", errors="replace") as f:
             lines = f.read().splitlines()
@@ -82,13 +82,78 @@ def kernel_reports(console, allow_file):
     return found
 
 
+def cpus_brought_up(console):
+    """The number of CPUs the kernel says it brought up, or None."""
+    try:
+        with open(console, encoding="utf-8", errors="replace") as f:
+            text = f.read()
+    except OSError:
+        return None
+    m = re.search(r"smp: Brought up \d+ nodes?, (\d+) CPUs?", text)
+    return int(m.group(1)) if m else None
+
+
+def kmemleak_leaks(console):
+    """The kmemleak reports between the guest's kmemleak markers: None if
+    the markers are missing, else a list of (summary, report text)."""
+    try:
+        with open(console, encoding="utf-8", errors="replace") as f:
+            text = f.read().replace("\r", "")
+    except OSError:
+        return None
+    m = re.search(r"vmascope-kmemleak: start\n(.*?)vmascope-kmemleak: end", text, re.S)
+    if not m:
+        return None
+    leaks = []
+    for block in re.split(r"(?=^unreferenced object )", m.group(1), flags=re.M):
+        if not block.startswith("unreferenced object"):
+            continue
+        # The first frames below the allocator say who allocated it.
+        frames = re.findall(r"\[<[0-9a-fx]+>\] (\S+)", block)
+        own = [f for f in frames if not re.match(
+            r"(kmemleak_|__kmalloc|kmalloc|kmem_cache_|__kmem_cache|slab_|__alloc|"
+            r"alloc_pages|__vmalloc|vmalloc|pcpu_|__do_kmalloc|kmalloc_trace|"
+            r"kvmalloc|__kvmalloc|kzalloc|kmemdup|krealloc|__krealloc)", f)]
+        first = block.splitlines()[0]
+        leaks.append((f"{first} from {' < '.join(own[:3]) or '?'}", block))
+    return leaks
+
+
 def finish(a, passed, failed, skipped, problems):
-    """Count the kernel reports of --console as failures, write --counts,
-    print the problems and the totals; the exit code."""
+    """Count the kernel reports of --console as failures, check the CPUs
+    brought up (--cpus), write --counts, print the problems and the totals;
+    the exit code."""
     if a.console:
-        for report in kernel_reports(a.console, a.allow):
+        allow = [x for x in (a.allow or []) if x and os.path.exists(x)]
+        for report in kernel_reports(a.console, allow):
             failed += 1
             problems.append(f"KERNEL LOG: {report}")
+    if getattr(a, "kmemleak", False):
+        leaks = kmemleak_leaks(a.console) if a.console else None
+        allow = []
+        for allow_file in [x for x in (a.allow or []) if x and os.path.exists(x)]:
+            with open(allow_file, encoding="utf-8") as f:
+                allow += [re.compile(l.strip()) for l in f
+                          if l.strip() and not l.startswith("#")]
+        if leaks is None:
+            failed += 1
+            problems.append("KMEMLEAK: no kmemleak scan in the log (markers missing)")
+        else:
+            leaks = [(s, b) for s, b in leaks if not any(x.search(b) for x in allow)]
+            if leaks:
+                failed += len(leaks)
+                problems += [f"KMEMLEAK: {s}" for s, _ in leaks]
+            else:
+                passed += 1
+                print(f"{a.name}: kmemleak found no unreferenced object", file=sys.stderr)
+    if getattr(a, "cpus", None):
+        n = cpus_brought_up(a.console) if a.console else None
+        if n == a.cpus:
+            passed += 1
+            print(f"{a.name}: the kernel brought up {n} CPUs", file=sys.stderr)
+        else:
+            failed += 1
+            problems.append(f"CPUS: expected {a.cpus} CPUs brought up, the log says {n}")
     with open(a.counts, "w", encoding="utf-8") as f:
         f.write(f"{passed} {failed} {skipped}\n")
     for p in problems:
@@ -105,7 +170,12 @@ def main():
     ap.add_argument("--config", help="the kernel .config: only suites it builds are expected")
     ap.add_argument("--counts", required=True)
     ap.add_argument("--console", help="kernel log to scan for reports")
-    ap.add_argument("--allow", help="file of regular expressions of known reports")
+    ap.add_argument("--allow", action="append",
+                    help="file of regular expressions of known reports (repeatable)")
+    ap.add_argument("--kmemleak", action="store_true",
+                    help="the log must hold a kmemleak scan that found nothing")
+    ap.add_argument("--cpus", type=int,
+                    help="the number of CPUs the kernel must say it brought up")
     a = ap.parse_args()
 
     passed = failed = skipped = 0

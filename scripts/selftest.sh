@@ -17,15 +17,23 @@
 # Exits non-zero on any failed or missing test, on a boot or run that did
 # not finish, and on any WARNING, BUG, KASAN, lockdep or Oops report in the
 # kernel log (kunit/known-reports lists the few that are tolerated).
+#
+# scripts/selftest.sh kmemleak: boot the same kernel with its KUnit suites
+# on (they run at boot, before /init), then have /init scan for leaks with
+# kmemleak (DEBUG_KMEMLEAK, in the fragment) once the suites are done: the
+# suites' KTAP is checked as scripts/kunit.sh checks it, and any
+# unreferenced object fails the run. Results: build/results/kmemleak.*.
 . "$(dirname "$0")/lib.sh"
 
+mode=${1:-selftest}
+case "$mode" in selftest | kmemleak) ;; *) die "usage: $0 [kmemleak]" ;; esac
 results="$BUILD_DIR/results"
 initrd_dir="$BUILD_DIR/selftest-initramfs"
 frag="$ROOT/kconfig/selftest.config"
 timeout_s=${SELFTEST_TIMEOUT:-600}
 mkdir -p "$results" "$initrd_dir"
-rm -f "$results"/selftest.*
-log="$results/selftest.log"
+rm -f "$results/$mode".*
+log="$results/$mode.log"
 : >"$log"
 start=$(date +%s)
 
@@ -86,6 +94,18 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 mount -t tmpfs tmpfs /tmp
+if [ "$vmascope_mode" = kmemleak ]; then
+	# The KUnit suites ran at boot. kmemleak leaves out objects younger
+	# than 5 s: scan, wait, scan again, and list what is unreferenced.
+	mount -t debugfs debugfs /sys/kernel/debug
+	echo "vmascope-kmemleak: start"
+	echo scan >/sys/kernel/debug/kmemleak
+	sleep 6
+	echo scan >/sys/kernel/debug/kmemleak
+	cat /sys/kernel/debug/kmemleak
+	echo "vmascope-kmemleak: end"
+	reboot -f
+fi
 [ -e /proc/sys/vm/vma_stats ] && echo 1 >/proc/sys/vm/vma_stats
 cd /tmp
 echo "vmascope-selftest: start ($(uname -r))"
@@ -108,20 +128,35 @@ EOF
 "$initrd_dir/gen_init_cpio" "$initrd_dir/initramfs.list" >"$initrd_dir/initramfs.cpio" ||
 	die "gen_init_cpio failed"
 
-console="$results/selftest.console.log"
+console="$results/$mode.console.log"
+if [ "$mode" = kmemleak ]; then
+	append="vmascope_mode=kmemleak"
+else
+	append="kunit.enable=0"
+fi
 info "booting under QEMU (TCG, at most $timeout_s s); console in $console"
 boot=$(date +%s)
 set +e
 timeout -k 10 "$timeout_s" qemu-system-x86_64 -accel tcg -m 1G -smp 2 \
 	-nographic -no-reboot -kernel "$kernel" -initrd "$initrd_dir/initramfs.cpio" \
-	-append "console=ttyS0 panic=-1 oops=panic" </dev/null >"$console" 2>&1
+	-append "console=ttyS0 panic=-1 oops=panic $append" </dev/null >"$console" 2>&1
 qrc=$?
 set -e
 info "QEMU exit $qrc after $(( $(date +%s) - boot )) s"
 
 rc=0
-python3 "$ROOT/scripts/selftest_results.py" --name selftest --console "$console" \
-	--allow "$ROOT/kunit/known-reports" --counts "$results/selftest.counts" \
-	--qemu-exit "$qrc" || rc=1
-info "selftest: $(( $(date +%s) - start )) s (kernel $(( built - start )) s, boot and run $(( $(date +%s) - boot )) s)"
+if [ "$mode" = kmemleak ]; then
+	# The suites' KTAP, parsed by kunit.py as in a kunit.py run.
+	(cd "$t" && python3 tools/testing/kunit/kunit.py parse --json="$results/kmemleak.json" \
+		"$console") >"$results/kmemleak.kunit.log" 2>&1 || true
+	grep -E '(Testing complete|FAILED|CRASHED)' "$results/kmemleak.kunit.log" >&2 || true
+	python3 "$ROOT/scripts/kunit_results.py" --name kmemleak --json "$results/kmemleak.json" \
+		--suites "$t/mm/tests" --config "${out:-/nonexistent}/.config" --console "$console" \
+		--allow "$ROOT/kunit/known-reports" --kmemleak --counts "$results/kmemleak.counts" || rc=1
+else
+	python3 "$ROOT/scripts/selftest_results.py" --name selftest --console "$console" \
+		--allow "$ROOT/kunit/known-reports" --counts "$results/selftest.counts" \
+		--qemu-exit "$qrc" || rc=1
+fi
+info "$mode: $(( $(date +%s) - start )) s (kernel $(( built - start )) s, boot and run $(( $(date +%s) - boot )) s)"
 exit $rc

@@ -33,7 +33,8 @@ def main():
     ap.add_argument("--name", required=True)
     ap.add_argument("--console", required=True)
     ap.add_argument("--counts", required=True)
-    ap.add_argument("--allow", help="file of regular expressions of known reports")
+    ap.add_argument("--allow", action="append",
+                    help="file of regular expressions of known reports (repeatable)")
     ap.add_argument("--qemu-exit", type=int, help="QEMU's exit code (124: timed out)")
     a = ap.parse_args()
 

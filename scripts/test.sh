@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
-# make test: everything CI runs, in order, each step summarised:
-#   tooling self-tests, KUnit under UML, the upstream checks, KUnit under
-#   x86_64 QEMU, the vma_stats kselftest in an x86_64 QEMU guest, KUnit
-#   under UML with the debug configuration (kunit/debug.kunitconfig:
-#   DEBUG_VM, DEBUG_VM_MAPLE_TREE, lockdep, KASAN), and the kernel's
-#   default KUnit run (KUNIT_ALL_TESTS under UML) with DEBUG_VM, whose mm
-#   reference count checks must report nothing (kunit/alltests.kunitconfig).
+# make test: everything CI runs, in order, each step named with what it
+# runs, its output shown as it comes, and summarised with its time:
+#   tooling self-tests; KUnit under UML; the upstream checks (checkpatch,
+#   kernel-doc, sparse, W=1, tools/testing/vma); the build matrix of the
+#   build bots, one step a configuration (modules, i386, VMA_STATS without
+#   procfs/sysctl/tracing, every option off, clang + W=1) and every patch
+#   built on its own; KUnit in an x86_64 QEMU guest with 4 CPUs; the
+#   vma_stats kselftest in an x86_64 guest, and the suites again in that
+#   kernel followed by a kmemleak scan; KUnit with KCSAN in an SMP x86_64
+#   guest; KUnit on arm64 with 2 CPUs; KUnit under UML with the debug
+#   configuration (DEBUG_VM, DEBUG_VM_MAPLE_TREE, lockdep, KASAN); the
+#   kernel's default KUnit run (KUNIT_ALL_TESTS under UML) with DEBUG_VM.
 #   Ends with one line
 #   'N passed, N failed[, N skipped]' that counts KUnit cases, checks,
-#   kselftest cases and tooling tests together.
+#   builds, kselftest cases and tooling tests together.
 . "$(dirname "$0")/lib.sh"
 
 results="$BUILD_DIR/results"
@@ -35,7 +40,7 @@ step() {
 	local name=$1 counts=$2 s rc p=0 f=0 k=0
 	shift 2
 	echo
-	echo "== $name"
+	echo "== $name: $(printf '%s ' "$@" | sed "s|$ROOT/||g")"
 	rm -f "$counts"
 	s=$(date +%s)
 	set +e
@@ -46,8 +51,9 @@ step() {
 	# A step that failed without counting anything counts as one failure.
 	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
 	total_p=$((total_p + p)) total_f=$((total_f + f)) total_s=$((total_s + k))
-	summary+=("$(printf '%-14s %4d passed, %d failed, %d skipped  (%d s)' \
+	summary+=("$(printf '%-18s %4d passed, %d failed, %d skipped  (%d s)' \
 		"$name:" "$p" "$f" "$k" $(( $(date +%s) - s )))")
+	echo "== $name: $p passed, $f failed, $k skipped in $(( $(date +%s) - s )) s (total $(( $(date +%s) - t0 )) s)"
 }
 
 setup() {
@@ -59,9 +65,16 @@ if [ "$total_f" -ne 0 ]; then
 fi
 step "tooling" "$results/tests.counts" "$ROOT/tests/run.sh"
 step "kunit um" "$results/kunit-um.counts" env ARCH=um KUNIT_CONFIG=default "$ROOT/scripts/kunit.sh"
-step "check" "$results/check.counts" "$ROOT/scripts/check.sh"
-step "kunit x86_64" "$results/kunit-x86_64.counts" env ARCH=x86_64 KUNIT_CONFIG=default "$ROOT/scripts/kunit.sh"
+step "check" "$results/check.counts" env CHECK_MATRIX=0 "$ROOT/scripts/check.sh"
+for c in modules i386 noproc off clang; do
+	step "build $c" "$results/build-$c.counts" "$ROOT/scripts/build.sh" "$c"
+done
+step "bisect" "$results/bisect.counts" "$ROOT/scripts/bisect.sh"
+step "kunit x86_64 smp" "$results/kunit-x86_64-smp.counts" env ARCH=x86_64 KUNIT_CONFIG=smp "$ROOT/scripts/kunit.sh"
 step "selftest" "$results/selftest.counts" "$ROOT/scripts/selftest.sh"
+step "kmemleak x86_64" "$results/kmemleak.counts" "$ROOT/scripts/selftest.sh" kmemleak
+step "kunit x86_64 kcsan" "$results/kunit-x86_64-kcsan.counts" env ARCH=x86_64 KUNIT_CONFIG=kcsan "$ROOT/scripts/kunit.sh"
+step "kunit arm64 smp" "$results/kunit-arm64-smp.counts" env ARCH=arm64 KUNIT_CONFIG=smp KUNIT_CPUS=2 "$ROOT/scripts/kunit.sh"
 step "kunit um debug" "$results/kunit-um-debug.counts" env ARCH=um KUNIT_CONFIG=debug "$ROOT/scripts/kunit.sh"
 step "kunit um all" "$results/kunit-um-alltests.counts" env ARCH=um KUNIT_CONFIG=alltests "$ROOT/scripts/kunit.sh"
 finish

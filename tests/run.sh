@@ -193,6 +193,53 @@ test_selftest_results_catch_failures() {
 	expect_fail "KASAN" python3 "$r" --name t --console "$d/ok" --counts "$d/counts"
 }
 
+test_kunit_results_cpus_and_kmemleak() {
+	local d="$S/smp" r="$ROOT/scripts/kunit_results.py"
+	mkdir -p "$d"
+	printf '{"name": "g", "sub_groups": [{"name": "s", "sub_groups": [], "test_cases": [{"name": "a", "status": "PASS"}]}], "test_cases": []}\n' >"$d/r.json"
+	# kunit.py's x86_64 kernel without CONFIG_SMP boots one CPU of -smp 4.
+	printf '%s\n' "[    0.1] smp: Brought up 1 node, 1 CPU" "    ok 1 a" >"$d/one"
+	expect_fail "expected 4 CPUs" python3 "$r" --name t --json "$d/r.json" --console "$d/one" \
+		--cpus 4 --counts "$d/counts" || return 1
+	printf '%s\n' "[    0.1] smp: Brought up 1 node, 4 CPUs" "    ok 1 a" >"$d/four"
+	python3 "$r" --name t --json "$d/r.json" --console "$d/four" --cpus 4 \
+		--counts "$d/counts" >"$LOG" 2>&1 || return 1
+	[ "$(cat "$d/counts")" = "2 0 0" ] || { echo "    counts: $(cat "$d/counts")"; return 1; }
+	# kmemleak: a missing scan fails, a leak fails and names its allocator.
+	expect_fail "KMEMLEAK: no kmemleak scan" python3 "$r" --name t --json "$d/r.json" \
+		--console "$d/four" --kmemleak --counts "$d/counts" || return 1
+	cat >"$d/leak" <<'LOG'
+vmascope-kmemleak: start
+unreferenced object 0xffff888003f8c000 (size 64):
+  comm "kunit_try_catch", pid 90, jiffies 4294892296
+  backtrace (crc 0):
+    [<ffffffff8113c1b2>] kmemleak_alloc+0x42/0x90
+    [<ffffffff8113c1b3>] __kmalloc_cache_noprof+0x100/0x200
+    [<ffffffff8113c1b4>] vma_stats_mm_init+0x12/0x40
+    [<ffffffff8113c1b5>] mm_init+0x200/0x300
+vmascope-kmemleak: end
+LOG
+	expect_fail "KMEMLEAK: unreferenced object .* from vma_stats_mm_init" python3 "$r" --name t \
+		--json "$d/r.json" --console "$d/leak" --kmemleak --counts "$d/counts" || return 1
+	printf '%s\n' "vmascope-kmemleak: start" "vmascope-kmemleak: end" >"$d/clean"
+	python3 "$r" --name t --json "$d/r.json" --console "$d/clean" --kmemleak \
+		--counts "$d/counts" >"$LOG" 2>&1 || return 1
+	[ "$(cat "$d/counts")" = "2 0 0" ] || { echo "    counts: $(cat "$d/counts")"; return 1; }
+}
+
+test_build_fragments_hold() {
+	# Every build-matrix fragment names a known arch and no option twice.
+	local f a
+	for f in "$ROOT"/kconfig/build-*.config; do
+		a=$(sed -n 's/^# arch: *//p' "$f")
+		case "$a" in x86_64 | i386 | arm64 | um) ;; *) echo "    $f: arch '$a'"; return 1 ;; esac
+		if grep -oE '^(# )?CONFIG_[A-Z0-9_]+' "$f" | sed 's/^# //' | sort | uniq -d | grep -q .; then
+			echo "    $f sets an option twice"
+			return 1
+		fi
+	done
+}
+
 test_make_help_lists_targets() {
 	local out t
 	out=$(make -s -C "$ROOT" help) || return 1

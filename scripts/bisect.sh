@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# make check, bisectability: at every patch of the series, build the
+# objects that patch can break, with the series' options on and off, as
+# 'git bisect' through the series would need them to build.
+#
+# For each patch, in a worktree of its own (build/bisect-src) checked out at
+# that patch, and for each of two configurations, the final .config of a
+# build-matrix configuration brought to that patch with olddefconfig
+# (kconfig/build-modules.config: every option on; kconfig/build-off.config:
+# every option off; options a later patch adds are simply not there yet):
+# the objects of the C files the patch changes or adds, and of every C file
+# the series touches that includes a header the patch changes. Not a full
+# kernel link at every patch: 'make check' links the last one in each
+# configuration of the matrix; here a patch that uses a function a later
+# patch defines is caught by the compiler's implicit-declaration error.
+# Through ccache: a rerun compiles nothing it compiled before.
+# Results: build/results/bisect.{log,counts}.
+. "$(dirname "$0")/lib.sh"
+
+"$ROOT/scripts/deps.sh" build ccache
+"$ROOT/scripts/apply.sh" >/dev/null
+t=$(tree_dir)
+base=$(base_rev)
+results="$BUILD_DIR/results"
+mkdir -p "$results"
+log="$results/bisect.log"
+: >"$log"
+passed=0 failed=0
+start=$(date +%s)
+configs=(modules off)
+
+wt="$BUILD_DIR/bisect-src"
+[ -n "${KERNEL_SRC:-}" ] && wt="$t.bisect-src"
+if [ ! -e "$wt/.git" ]; then
+	git -C "$t" worktree prune
+	git -C "$t" worktree add -q --detach "$wt" "$base" >&2
+fi
+
+# The final configurations, from the matrix builds (configured here if
+# 'scripts/build.sh NAME' has not run).
+for c in "${configs[@]}"; do
+	fin="$BUILD_DIR/build-$c"
+	[ -n "${KERNEL_SRC:-}" ] && fin="$t.build-$c"
+	if [ ! -f "$fin/.config" ]; then
+		mkdir -p "$fin"
+		make -C "$t" O="$fin" tinyconfig >>"$log" 2>&1 &&
+			"$t/scripts/kconfig/merge_config.sh" -m -O "$fin" "$fin/.config" \
+				"$ROOT/kconfig/build-$c.config" >>"$log" 2>&1 &&
+			make -C "$t" O="$fin" olddefconfig >>"$log" 2>&1 ||
+			die "cannot configure $fin; log in $log"
+	fi
+done
+fin_on="$BUILD_DIR/build-${configs[0]}"
+[ -n "${KERNEL_SRC:-}" ] && fin_on="$t.build-${configs[0]}"
+
+# Every C file the series touches, at its end.
+mapfile -t series_c < <(git -C "$t" diff --name-only --diff-filter=AM "$base" HEAD -- '*.c')
+
+mapfile -t commits < <(git -C "$t" rev-list --reverse "$base..HEAD")
+n=${#commits[@]}
+i=0
+for c in "${commits[@]}"; do
+	i=$((i + 1))
+	subject=$(git -C "$t" log -1 --format=%s "$c")
+	git -C "$wt" checkout -q --detach "$c"
+	mapfile -t changed < <(git -C "$t" diff-tree --no-commit-id -r --name-only --diff-filter=AM "$c")
+	files=()
+	for f in "${series_c[@]}"; do
+		[ -f "$wt/$f" ] || continue
+		want=
+		for g in "${changed[@]}"; do
+			[ "$g" = "$f" ] && want=1 && break
+			case "$g" in
+			*.h)
+				# Does f include g? The final build's dependency list says.
+				cmd="$fin_on/$(dirname "$f")/.$(basename "${f%.c}").o.cmd"
+				if [ ! -f "$cmd" ] || grep -qF -- "$g" "$cmd"; then want=1 && break; fi ;;
+			esac
+		done
+		[ -n "$want" ] && files+=("${f%.c}.o")
+	done
+	for cfg in "${configs[@]}"; do
+		out="$BUILD_DIR/bisect-$cfg"
+		[ -n "${KERNEL_SRC:-}" ] && out="$t.bisect-$cfg"
+		fin="$BUILD_DIR/build-$cfg"
+		[ -n "${KERNEL_SRC:-}" ] && fin="$t.build-$cfg"
+		mkdir -p "$out"
+		label="patch $i/$n ($cfg): $subject"
+		if [ ${#files[@]} -eq 0 ]; then
+			passed=$((passed + 1))
+			printf 'bisect: ok     %s: no C object to build\n' "$label"
+			continue
+		fi
+		echo "== $label: ${files[*]}" >>"$log"
+		cp "$fin/.config" "$out/.config"
+		# Objects this configuration does not build are left out by kbuild.
+		if make -C "$wt" O="$out" CC="ccache gcc" olddefconfig >>"$log" 2>&1 &&
+		   make -C "$wt" O="$out" CC="ccache gcc" -j"$(nproc)" "${files[@]}" >>"$log" 2>&1; then
+			passed=$((passed + 1))
+			printf 'bisect: ok     %s (%d objects)\n' "$label" "${#files[@]}"
+		else
+			failed=$((failed + 1))
+			printf 'bisect: FAILED %s\n' "$label"
+			build_warnings "$log" "$wt" | grep -E 'error' | tail -5 | sed 's/^/    /'
+		fi
+	done
+done
+printf '%s %s 0\n' "$passed" "$failed" >"$results/bisect.counts"
+info "bisect: $passed passed, $failed failed ($(( $(date +%s) - start )) s); log in $log"
+[ "$failed" -eq 0 ]
