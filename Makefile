@@ -3,7 +3,7 @@
 #   make test                                       everything CI runs
 
 SHELL := /bin/bash
-export ARCH KERNEL_SRC KUNIT_CONFIG FORCE SELFTEST_KERNEL SELFTEST_SRC SELFTEST_TIMEOUT
+export ARCH KERNEL_SRC KUNIT_CONFIG KUNIT_CPUS KUNIT_ARGS FORCE SELFTEST_KERNEL SELFTEST_SRC SELFTEST_TIMEOUT
 
 .PHONY: help deps tree apply export kunit check tooltests selftest test bench clean
 
@@ -11,19 +11,19 @@ help:
 	@echo 'vmascope: a Linux 6.12 patch series and its KUnit suites'
 	@echo
 	@echo 'Targets:'
-	@echo '  kunit      main job: tree + apply, then kunit.py run (ARCH=um, or ARCH=x86_64 under QEMU)'
-	@echo '  test       everything CI runs: tooling tests, check, KUnit on UML and x86_64, selftest'
+	@echo '  kunit      main job: tree + apply, then kunit.py run (ARCH=um, or x86_64/arm64 under QEMU)'
+	@echo '  test       everything CI runs: tooling tests, check and build matrix, KUnit on UML, x86_64 SMP, KCSAN, arm64, selftest, kmemleak'
 	@echo '  tree       unpack linux-source-6.12 into build/linux (or a worktree of KERNEL_SRC)'
 	@echo '  apply      git am patches/ onto the base, branch vmascope (FORCE=1 reapplies)'
 	@echo '  export     git format-patch the branch back into patches/'
-	@echo '  check      checkpatch --strict, kernel-doc, sparse and W=1 on what the series touches'
+	@echo '  check      checkpatch --strict, kernel-doc, sparse, W=1; build matrix (modules, i386, clang, options off) and every patch'
 	@echo '  tooltests  the tooling self-tests in tests/'
 	@echo '  selftest   boot x86_64 under QEMU and run the vma_stats kselftest in it'
 	@echo '  bench      time find_vma() and merges with VMA stats off/on (UML); writes docs/results.md'
 	@echo '  deps       install the Debian packages everything needs (as root)'
 	@echo '  clean      remove build results and build directories, keep build/linux'
 	@echo
-	@echo 'Variables: ARCH=um|x86_64  KERNEL_SRC=DIR  KUNIT_CONFIG=NAME (kunit/NAME.kunitconfig)'
+	@echo 'Variables: ARCH=um|x86_64|arm64  KERNEL_SRC=DIR  KUNIT_CONFIG=NAME (kunit/NAME.kunitconfig)  KUNIT_CPUS=N'
 
 deps:
 	@scripts/deps.sh
@@ -57,5 +57,5 @@ bench: tree
 	@scripts/bench.sh
 
 clean:
-	rm -rf build/results build/um build/um-* build/x86_64 build/x86_64-* build/selftest build/selftest-kernel build/selftest-initramfs build/base-src
+	rm -rf build/results build/um build/um-* build/x86_64 build/x86_64-* build/arm64 build/arm64-* build/build-* build/bisect-* build/ccache build/selftest build/selftest-kernel build/selftest-initramfs build/base-src
 	-git -C build/linux worktree prune 2>/dev/null

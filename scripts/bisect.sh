@@ -13,7 +13,9 @@
 # kernel link at every patch: 'make check' links the last one in each
 # configuration of the matrix; here a patch that uses a function a later
 # patch defines is caught by the compiler's implicit-declaration error.
-# Through ccache: a rerun compiles nothing it compiled before.
+# A build error or any compiler warning fails the patch (the final builds of
+# the matrix have none). Through ccache: a rerun compiles nothing it
+# compiled before (and ccache replays the warnings of what it caches).
 # Results: build/results/bisect.{log,counts}.
 . "$(dirname "$0")/lib.sh"
 
@@ -86,23 +88,40 @@ for c in "${commits[@]}"; do
 		[ -n "${KERNEL_SRC:-}" ] && fin="$t.build-$cfg"
 		mkdir -p "$out"
 		label="patch $i/$n ($cfg): $subject"
-		if [ ${#files[@]} -eq 0 ]; then
+		# Only what this configuration builds (kbuild compiles a single
+		# target whatever its obj-$(CONFIG_...) says): the objects of
+		# the final build of the configuration.
+		objs=()
+		for o in "${files[@]}"; do
+			[ -f "$fin/$o" ] && objs+=("$o")
+		done
+		if [ ${#objs[@]} -eq 0 ]; then
 			passed=$((passed + 1))
-			printf 'bisect: ok     %s: no C object to build\n' "$label"
+			printf 'bisect: ok     %s: no object of this configuration to build\n' "$label"
 			continue
 		fi
-		echo "== $label: ${files[*]}" >>"$log"
+		echo "== $label: ${objs[*]}" >>"$log"
 		cp "$fin/.config" "$out/.config"
-		# Objects this configuration does not build are left out by kbuild.
-		if make -C "$wt" O="$out" CC="ccache gcc" olddefconfig >>"$log" 2>&1 &&
-		   make -C "$wt" O="$out" CC="ccache gcc" -j"$(nproc)" "${files[@]}" >>"$log" 2>&1; then
-			passed=$((passed + 1))
-			printf 'bisect: ok     %s (%d objects)\n' "$label" "${#files[@]}"
+		one="$out/.vmascope-last.log"
+		if make -C "$wt" O="$out" CC="ccache gcc" olddefconfig >"$one" 2>&1 &&
+		   make -C "$wt" O="$out" CC="ccache gcc" -j"$(nproc)" "${objs[@]}" >>"$one" 2>&1; then
+			# The build bots report warnings commit by commit: the
+			# final builds have none, nor may any patch on the way.
+			w=$(build_warnings "$one" "$wt")
+			if [ -z "$w" ]; then
+				passed=$((passed + 1))
+				printf 'bisect: ok     %s (%d objects)\n' "$label" "${#objs[@]}"
+			else
+				failed=$((failed + 1))
+				printf 'bisect: FAILED %s: warnings\n' "$label"
+				printf '%s\n' "$w" | head -5 | sed 's/^/    /'
+			fi
 		else
 			failed=$((failed + 1))
 			printf 'bisect: FAILED %s\n' "$label"
-			build_warnings "$log" "$wt" | grep -E 'error' | tail -5 | sed 's/^/    /'
+			build_warnings "$one" "$wt" | grep -E 'error' | head -5 | sed 's/^/    /'
 		fi
+		cat "$one" >>"$log"
 	done
 done
 printf '%s %s 0\n' "$passed" "$failed" >"$results/bisect.counts"
