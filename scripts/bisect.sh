@@ -64,11 +64,10 @@ i=0
 for c in "${commits[@]}"; do
 	i=$((i + 1))
 	subject=$(git -C "$t" log -1 --format=%s "$c")
-	git -C "$wt" checkout -q --detach "$c"
 	mapfile -t changed < <(git -C "$t" diff-tree --no-commit-id -r --name-only --diff-filter=AM "$c")
 	files=()
 	for f in "${series_c[@]}"; do
-		[ -f "$wt/$f" ] || continue
+		git -C "$t" cat-file -e "$c:$f" 2>/dev/null || continue
 		want=
 		for g in "${changed[@]}"; do
 			[ "$g" = "$f" ] && want=1 && break
@@ -100,7 +99,19 @@ for c in "${commits[@]}"; do
 			printf 'bisect: ok     %s: no object of this configuration to build\n' "$label"
 			continue
 		fi
+		# The same commit, configuration, objects and compiler as a build
+		# that passed: its result stands (a rerun would only replay the
+		# same compilations from ccache, checking out every patch again).
+		key=$(printf '%s\n' "$c" "${objs[*]}" "$(cat "$fin/.config")" "$(gcc --version | head -1)" \
+			"$(cat "$0")" | sha1sum | cut -d' ' -f1)
+		if [ -f "$out/.vmascope-passed/$key" ]; then
+			passed=$((passed + 1))
+			printf 'bisect: ok     %s (%d objects; built and passed before, unchanged)\n' \
+				"$label" "${#objs[@]}"
+			continue
+		fi
 		echo "== $label: ${objs[*]}" >>"$log"
+		[ "$(git -C "$wt" rev-parse HEAD)" = "$c" ] || git -C "$wt" checkout -q --detach "$c"
 		cp "$fin/.config" "$out/.config"
 		one="$out/.vmascope-last.log"
 		if make -C "$wt" O="$out" CC="ccache gcc" olddefconfig >"$one" 2>&1 &&
@@ -109,6 +120,8 @@ for c in "${commits[@]}"; do
 			# final builds have none, nor may any patch on the way.
 			w=$(build_warnings "$one" "$wt")
 			if [ -z "$w" ]; then
+				mkdir -p "$out/.vmascope-passed"
+				touch "$out/.vmascope-passed/$key"
 				passed=$((passed + 1))
 				printf 'bisect: ok     %s (%d objects)\n' "$label" "${#objs[@]}"
 			else
