@@ -91,9 +91,12 @@ if [ -f "$out/vmlinux" ] && [ ! -f "$out/.vmascope-ok" ]; then
 	kmake "$t" "$out" clean || true
 fi
 info "make ${targets[*]} (ARCH=$arch${llvm:+ LLVM=1}, $(nproc) jobs) in $out"
+ticker "build-$name: make ${targets[*]}" "$out"
 if kmake "$t" "$out" -j"$(nproc)" "${targets[@]}"; then
+	ticker_stop
 	ok "make ${targets[*]} (ARCH=$arch${llvm:+, LLVM=1})"
 else
+	ticker_stop
 	build_warnings "$log" "$t" | grep -E 'error|ERROR' | head -20 | sed 's/^/    /'
 	bad "make ${targets[*]} (ARCH=$arch${llvm:+, LLVM=1}): see $log"
 	end
@@ -120,7 +123,8 @@ if [ -n "$in_base" ]; then
 	kmake "$bt" "$bo" olddefconfig && kmake "$bt" "$bo" clean &&
 		kmake "$bt" "$bo" -j"$(nproc)" "${targets[@]}" || true
 	log="$results/build-$name.log"
-	new_w=$(comm -23 "$results/build-$name.warnings" <(build_warnings "$blog" "$bt"))
+	build_warnings "$blog" "$bt" >"$results/build-$name-base.warnings"
+	new_w=$(new_warnings "$results/build-$name.warnings" "$results/build-$name-base.warnings")
 else
 	new_w=
 fi
@@ -158,7 +162,7 @@ if [ "$w1" = touched ]; then
 		build_warnings "$log" "$bt" >"$results/build-$name-w1.base"
 	fi
 	log="$results/build-$name.log"
-	new_w=$(comm -23 "$results/build-$name-w1.new" "$results/build-$name-w1.base")
+	new_w=$(new_warnings "$results/build-$name-w1.new" "$results/build-$name-w1.base")
 	if [ -z "$new_w" ]; then
 		ok "W=1 on ${#new_objs[@]} objects the series touches: no new warnings"
 	else

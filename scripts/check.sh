@@ -96,12 +96,6 @@ objs() {
 	done
 	return 0
 }
-# warnings LOG TREE: the warnings of a build log, relative to TREE and
-# without line and column numbers (they move).
-warnings() {
-	{ grep -E '^[^ ]+:[0-9]+:([0-9]+:)? (warning|error):' "$1" || true; } |
-		sed -E -e "s|^$2/||" -e 's/:[0-9]+:([0-9]+:)? /: /' | sort
-}
 if [ ! -f "$um/.config" ]; then
 	skipped=$((skipped + 1))
 	printf 'check: SKIP   sparse/W=1: no UML build in %s yet (run make kunit first)\n' "$um"
@@ -117,7 +111,7 @@ else
 		(cd "$um" && rm -f "${new_objs[@]}")
 		make -s -C "$t" ARCH=um O="$um" -j"$(nproc)" C=2 W=1 "${new_objs[@]}" \
 			>"$results/check-sparse.log" 2>&1 || true
-		warnings "$results/check-sparse.log" "$t" >"$results/check-sparse.new"
+		build_warnings "$results/check-sparse.log" "$t" >"$results/check-sparse.new"
 		: >"$results/check-sparse.base"
 		if [ ${#old_objs[@]} -gt 0 ]; then
 			# The same objects from the base tree, in a worktree of its own.
@@ -128,9 +122,9 @@ else
 			(cd "$bo" && rm -f "${old_objs[@]}")
 			make -s -C "$bt" ARCH=um O="$bo" -j"$(nproc)" C=2 W=1 "${old_objs[@]}" \
 				>"$results/check-sparse-base.log" 2>&1 || true
-			warnings "$results/check-sparse-base.log" "$bt" >"$results/check-sparse.base"
+			build_warnings "$results/check-sparse-base.log" "$bt" >"$results/check-sparse.base"
 		fi
-		added_w=$(comm -23 "$results/check-sparse.new" "$results/check-sparse.base")
+		added_w=$(new_warnings "$results/check-sparse.new" "$results/check-sparse.base")
 		if [ -z "$added_w" ]; then
 			ok "sparse (C=2) and W=1 on ${#new_objs[@]} objects: no new warnings"
 		else

@@ -54,17 +54,7 @@ log="$results/kunit-$name.log"
 info "kunit.py run --arch=$ARCH ($config${cpus:+, $cpus CPUs}), build dir $out"
 start=$(date +%s)
 # While kunit.py builds (it prints nothing for minutes), say how far it got.
-(
-	while sleep 60; do
-		if [ -f "$out/test.log" ]; then
-			info "$name: running the suites, $(( $(date +%s) - start )) s"
-		else
-			info "$name: building, $(( $(date +%s) - start )) s, $(find "$out" -name '*.o' 2>/dev/null | wc -l) objects so far"
-		fi
-	done
-) &
-ticker=$!
-trap 'kill $ticker 2>/dev/null || true' EXIT
+ticker "$name: kunit.py building or running" "$out"
 set +e
 # shellcheck disable=SC2086
 (cd "$t" && python3 tools/testing/kunit/kunit.py run --arch="$ARCH" \
@@ -73,7 +63,7 @@ set +e
 	--json="$results/kunit-$name.json" ${KUNIT_ARGS:-}) 2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}
 set -e
-kill $ticker 2>/dev/null || true
+ticker_stop
 [ -f "$out/test.log" ] && cp "$out/test.log" "$results/kunit-$name.console.log"
 
 allow=(--allow "$ROOT/kunit/known-reports")

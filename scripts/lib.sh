@@ -112,3 +112,28 @@ build_warnings() {
 	{ grep -E '^[^ ]+:[0-9]+:([0-9]+:)? (warning|error):|^(WARNING|ERROR): modpost:|^ld(\.lld)?: (warning|error):' "$1" || true; } |
 		sed -E -e "s|$2/||g" -e 's/:[0-9]+:([0-9]+:)? /: /' | sort -u
 }
+
+# new_warnings NEW BASE: the lines of the sorted warnings file NEW that the
+# sorted warnings file BASE does not have.
+new_warnings() {
+	comm -23 "$1" "$2"
+}
+
+# ticker LABEL DIR: in the background, a line a minute while a long build
+# runs silently: the time so far and the objects built in DIR. Stopped by
+# ticker_stop (and at exit).
+ticker() {
+	local label=$1 dir=$2 t0
+	t0=$(date +%s)
+	(
+		while sleep 60; do
+			info "$label: $(( $(date +%s) - t0 )) s, $(find "$dir" -name '*.o' 2>/dev/null | wc -l) objects built so far"
+		done
+	) &
+	TICKER_PID=$!
+	trap ticker_stop EXIT
+}
+ticker_stop() {
+	[ -z "${TICKER_PID:-}" ] || kill "$TICKER_PID" 2>/dev/null || true
+	TICKER_PID=
+}

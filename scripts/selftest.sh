@@ -68,7 +68,9 @@ else
 	check_config "$frag" "$out/.config"
 	cp "$frag" "$out/.vmascope-fragment"
 	info "make bzImage in $out ($(nproc) jobs)"
+	ticker "$mode: make bzImage" "$out"
 	kmake -j"$(nproc)" bzImage
+	ticker_stop
 	check_config "$frag" "$out/.config"
 	kernel="$out/arch/x86/boot/bzImage"
 fi
