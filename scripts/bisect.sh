@@ -30,6 +30,13 @@ log="$results/bisect.log"
 passed=0 failed=0
 start=$(date +%s)
 configs=(modules off)
+# The configurations' architecture, from their fragments: make must be told
+# (an ARCH= exported empty, as make's 'export ARCH' does, is not defaulted).
+arch=$(frag_key "$ROOT/kconfig/build-${configs[0]}.config" arch)
+for c in "${configs[@]}"; do
+	[ "$(frag_key "$ROOT/kconfig/build-$c.config" arch)" = "$arch" ] ||
+		die "kconfig/build-$c.config: not ARCH=$arch like the other per-patch configuration"
+done
 
 wt="$BUILD_DIR/bisect-src"
 [ -n "${KERNEL_SRC:-}" ] && wt="$t.bisect-src"
@@ -45,10 +52,10 @@ for c in "${configs[@]}"; do
 	[ -n "${KERNEL_SRC:-}" ] && fin="$t.build-$c"
 	if [ ! -f "$fin/.config" ]; then
 		mkdir -p "$fin"
-		make -C "$t" O="$fin" tinyconfig >>"$log" 2>&1 &&
+		make -C "$t" ARCH="$arch" O="$fin" tinyconfig >>"$log" 2>&1 &&
 			"$t/scripts/kconfig/merge_config.sh" -m -O "$fin" "$fin/.config" \
 				"$ROOT/kconfig/build-$c.config" >>"$log" 2>&1 &&
-			make -C "$t" O="$fin" olddefconfig >>"$log" 2>&1 ||
+			make -C "$t" ARCH="$arch" O="$fin" olddefconfig >>"$log" 2>&1 ||
 			die "cannot configure $fin; log in $log"
 	fi
 done
@@ -114,8 +121,8 @@ for c in "${commits[@]}"; do
 		[ "$(git -C "$wt" rev-parse HEAD)" = "$c" ] || git -C "$wt" checkout -q --detach "$c"
 		cp "$fin/.config" "$out/.config"
 		one="$out/.vmascope-last.log"
-		if make -C "$wt" O="$out" CC="ccache gcc" olddefconfig >"$one" 2>&1 &&
-		   make -C "$wt" O="$out" CC="ccache gcc" -j"$(nproc)" "${objs[@]}" >>"$one" 2>&1; then
+		if make -C "$wt" ARCH="$arch" O="$out" CC="ccache gcc" olddefconfig >"$one" 2>&1 &&
+		   make -C "$wt" ARCH="$arch" O="$out" CC="ccache gcc" -j"$(nproc)" "${objs[@]}" >>"$one" 2>&1; then
 			# The build bots report warnings commit by commit: the
 			# final builds have none, nor may any patch on the way.
 			w=$(build_warnings "$one" "$wt")
@@ -132,7 +139,7 @@ for c in "${commits[@]}"; do
 		else
 			failed=$((failed + 1))
 			printf 'bisect: FAILED %s\n' "$label"
-			build_warnings "$one" "$wt" | grep -E 'error' | head -5 | sed 's/^/    /'
+			{ grep -E 'error|Error|No such file' "$one" || true; } | head -5 | sed 's/^/    /'
 		fi
 		cat "$one" >>"$log"
 	done

@@ -97,7 +97,7 @@ if kmake "$t" "$out" -j"$(nproc)" "${targets[@]}"; then
 	ok "make ${targets[*]} (ARCH=$arch${llvm:+, LLVM=1})"
 else
 	ticker_stop
-	build_warnings "$log" "$t" | grep -E 'error|ERROR' | head -20 | sed 's/^/    /'
+	{ build_warnings "$log" "$t" | grep -E 'error|ERROR' || true; } | head -20 | sed 's/^/    /'
 	bad "make ${targets[*]} (ARCH=$arch${llvm:+, LLVM=1}): see $log"
 	end
 fi

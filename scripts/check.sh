@@ -37,7 +37,7 @@ while read -r p; do
 	if [ "$ne" = 0 ] && [ "$nw" = 0 ]; then
 		ok "checkpatch --strict $p ($nc checks)"
 	else
-		printf '%s\n' "$out" | grep -E -A3 '^(ERROR|WARNING)' | sed 's/^/    /'
+		{ printf '%s\n' "$out" | grep -E -A3 '^(ERROR|WARNING)' || true; } | sed 's/^/    /'
 		bad "checkpatch --strict $p: ${total:-no result}"
 	fi
 done < <(series)
