@@ -42,6 +42,15 @@ while read -r p; do
 	fi
 done < <(series)
 
+# No patch rewrites or deletes more than a handful of lines an earlier patch
+# of the series added: a fix is folded into the patch it fixes.
+if out=$(python3 "$ROOT/scripts/rewrites.py" "$t" "$base" HEAD --max 5 2>&1); then
+	ok "no patch rewrites what an earlier patch of the series added (at most 5 lines)"
+else
+	printf '%s\n' "$out" | sed 's/^/    /'
+	bad "patches rewrite what earlier patches of the series added: fold each fix into the patch it fixes"
+fi
+
 # Files the series touches.
 mapfile -t added < <(git -C "$t" diff --name-only --diff-filter=A "$base" HEAD -- '*.c' '*.h')
 mapfile -t modified < <(git -C "$t" diff --name-only --diff-filter=M "$base" HEAD -- '*.c' '*.h')

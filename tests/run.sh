@@ -240,6 +240,25 @@ test_build_fragments_hold() {
 	done
 }
 
+test_rewrites_caught() {
+	# A patch that rewrites lines an earlier patch of the series added is
+	# caught; one that only adds is not.
+	local d="$S/rewrites" r="$ROOT/scripts/rewrites.py"
+	rm -rf "$d"
+	git init -q "$d"
+	printf 'a\n' >"$d/f"
+	git -C "$d" add f && git -C "$d" commit -qm base && git -C "$d" tag base
+	printf 'a\n1\n2\n3\n4\n5\n6\n7\n' >"$d/f"
+	git -C "$d" commit -qam "feature"
+	printf 'a\n1\n2\n3\n4\n5\n6\n7\n8\n' >"$d/f"
+	git -C "$d" commit -qam "addition"
+	python3 "$r" "$d" base HEAD --max 0 >"$LOG" 2>&1 || { cat "$LOG"; return 1; }
+	printf 'a\nx\ny\nz\nw\nv\nu\n7\n8\n' >"$d/f"
+	git -C "$d" commit -qam "fixup of the feature"
+	expect_fail "patch 3 \(fixup of the feature\): rewrites or deletes 6 lines of patch 1" \
+		python3 "$r" "$d" base HEAD --max 5
+}
+
 test_make_help_lists_targets() {
 	local out t
 	out=$(make -s -C "$ROOT" help) || return 1
