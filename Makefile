@@ -4,8 +4,9 @@
 
 SHELL := /bin/bash
 export ARCH KERNEL_SRC KUNIT_CONFIG KUNIT_CPUS KUNIT_ARGS FORCE SELFTEST_KERNEL SELFTEST_SRC SELFTEST_TIMEOUT
+export GUESTBENCH_REV GUESTBENCH_BOOTS GUESTBENCH_TIMEOUT GUESTBENCH_SCALE GUESTBENCH_ROWS GUESTBENCH_ASLR GUESTBENCH_NOCHECK
 
-.PHONY: help deps tree apply export kunit check tooltests selftest test bench clean
+.PHONY: help deps tree apply export kunit check tooltests selftest test bench guestbench clean
 
 help:
 	@echo 'vmascope: a Linux 6.12 patch series and its KUnit suites'
@@ -20,6 +21,7 @@ help:
 	@echo '  tooltests  the tooling self-tests in tests/'
 	@echo '  selftest   boot x86_64 under QEMU and run the vma_stats kselftest in it'
 	@echo '  bench      time find_vma() and merges with VMA stats off/on (UML); writes docs/results.md'
+	@echo '  guestbench instruction counts of fork, exec, faults, VMA syscalls in x86_64 guests (QEMU -icount): stock, VMA_STATS=n, =y off/on; writes docs/guest-results.md'
 	@echo '  deps       install the Debian packages everything needs (as root)'
 	@echo '  clean      remove build results and build directories, keep build/linux'
 	@echo
@@ -56,6 +58,10 @@ selftest: tree
 bench: tree
 	@scripts/bench.sh
 
+# Not part of bench: three kernel builds and nine QEMU boots of its own.
+guestbench: tree
+	@scripts/guestbench.sh
+
 clean:
-	rm -rf build/results build/um build/um-* build/x86_64 build/x86_64-* build/arm64 build/arm64-* build/build-* build/bisect-* build/ccache build/selftest build/selftest-kernel build/selftest-initramfs build/base-src
+	rm -rf build/results build/um build/um-* build/x86_64 build/x86_64-* build/arm64 build/arm64-* build/build-* build/bisect-* build/ccache build/selftest build/selftest-kernel build/selftest-initramfs build/base-src build/guestbench-*
 	-git -C build/linux worktree prune 2>/dev/null

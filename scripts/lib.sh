@@ -137,3 +137,26 @@ ticker_stop() {
 	[ -z "${TICKER_PID:-}" ] || kill "$TICKER_PID" 2>/dev/null || true
 	TICKER_PID=
 }
+
+# initramfs DIR TREE "APPLET..." PROGRAM...: write DIR/initramfs.cpio for a
+# QEMU guest: busybox-static as /bin/busybox with the APPLETS linked to it,
+# each PROGRAM (a file) as /bin/its-name, and DIR/init as /init. The
+# tree's own gen_init_cpio writes it, /dev/console included, without root.
+initramfs() {
+	local dir=$1 tree=$2 applets=$3 a d p
+	shift 3
+	gcc -O2 -o "$dir/gen_init_cpio" "$tree/usr/gen_init_cpio.c" ||
+		die "cannot build $tree/usr/gen_init_cpio.c"
+	[ -x /bin/busybox ] || die "no /bin/busybox: install busybox-static"
+	{
+		echo "dir /dev 0755 0 0"
+		echo "nod /dev/console 0600 0 0 c 5 1"
+		for d in proc sys tmp bin; do echo "dir /$d 0755 0 0"; done
+		echo "file /bin/busybox /bin/busybox 0755 0 0"
+		for a in $applets; do echo "slink /bin/$a busybox 0777 0 0"; done
+		for p in "$@"; do echo "file /bin/${p##*/} $p 0755 0 0"; done
+		echo "file /init $dir/init 0755 0 0"
+	} >"$dir/initramfs.list"
+	"$dir/gen_init_cpio" "$dir/initramfs.list" >"$dir/initramfs.cpio" ||
+		die "gen_init_cpio failed"
+}

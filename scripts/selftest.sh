@@ -83,11 +83,6 @@ src=${SELFTEST_SRC:-$t/tools/testing/selftests/mm/vma_stats.c}
 sel="$t/tools/testing/selftests"
 gcc -static -O2 -Wall -I "$sel" -I "$sel/mm" -o "$initrd_dir/vma_stats" "$src" -lpthread \
 	>>"$log" 2>&1 || { tail -20 "$log" >&2; die "cannot build $src; log in $log"; }
-gcc -O2 -o "$initrd_dir/gen_init_cpio" "$t/usr/gen_init_cpio.c" >>"$log" 2>&1 ||
-	die "cannot build $t/usr/gen_init_cpio.c; log in $log"
-busybox=/bin/busybox
-[ -x "$busybox" ] || die "no $busybox: install busybox-static"
-
 cat >"$initrd_dir/init" <<'EOF'
 #!/bin/sh
 # vmascope selftest guest: run the test once, between markers, then leave.
@@ -116,19 +111,8 @@ echo "vmascope-selftest: end exit=$?"
 # Without ACPI, poweroff would hang; QEMU's -no-reboot makes this an exit.
 reboot -f
 EOF
-{
-	echo "dir /dev 0755 0 0"
-	echo "nod /dev/console 0600 0 0 c 5 1"
-	for d in proc sys tmp bin; do echo "dir /$d 0755 0 0"; done
-	echo "file /bin/busybox $busybox 0755 0 0"
-	for a in sh mount mkdir cat echo uname reboot poweroff sleep; do
-		echo "slink /bin/$a busybox 0777 0 0"
-	done
-	echo "file /bin/vma_stats $initrd_dir/vma_stats 0755 0 0"
-	echo "file /init $initrd_dir/init 0755 0 0"
-} >"$initrd_dir/initramfs.list"
-"$initrd_dir/gen_init_cpio" "$initrd_dir/initramfs.list" >"$initrd_dir/initramfs.cpio" ||
-	die "gen_init_cpio failed"
+initramfs "$initrd_dir" "$t" "sh mount mkdir cat echo uname reboot poweroff sleep" \
+	"$initrd_dir/vma_stats"
 
 console="$results/$mode.console.log"
 if [ "$mode" = kmemleak ]; then

@@ -259,6 +259,42 @@ test_rewrites_caught() {
 		python3 "$r" "$d" base HEAD --max 5
 }
 
+test_guestbench_results_check() {
+	# make guestbench's tables from the guests' consoles: within the
+	# limits it passes; an off/stock ratio over 1.01 fails, naming the row,
+	# unless --nocheck; a boot without its figures fails.
+	local d="$S/guestbench" r="$ROOT/scripts/guestbench_results.py" row
+	rm -rf "$d"
+	mkdir -p "$d"
+	gb_consoles() { # gb_consoles OFF_NS: consoles of one boot of each kernel
+		for row in fork_exit fork_exec fault mincore mprotect mmap_munmap; do
+			echo "guestbench: kernel=stock mode=none row=$row ns=1000.00 iters=10 total_ns=10000" >>"$d/guestbench.stock.1.console.log"
+			echo "guestbench: kernel=nostats mode=none row=$row ns=1000.00 iters=10 total_ns=10000" >>"$d/guestbench.nostats.1.console.log"
+			printf '%s\r\n' "guestbench: kernel=stats mode=off row=$row ns=$1 iters=10 total_ns=10000" \
+				"guestbench: kernel=stats mode=on row=$row ns=1030.00 iters=10 total_ns=10300 events=30 vs_lookup=30" \
+				>>"$d/guestbench.stats.1.console.log"
+		done
+	}
+	gb_consoles 1005.00
+	python3 "$r" --results "$d" --boots 1 --out "$d/out.md" >"$LOG" 2>&1 || { cat "$LOG"; return 1; }
+	grep -q '^| mincore | 1,000.0 | 1,000.0 | 1,005.0 | 1,030.0 | 1.005 | 1.000 | 1.025 |$' "$d/out.md" ||
+		{ echo "    no mincore row as expected in:"; sed 's/^/    | /' "$d/out.md"; return 1; }
+	grep -q '^| counters on: lookups | mincore | 3.000 | 25.0 | \*\*8.3\*\*' "$d/out.md" ||
+		{ echo "    no per-lookup cost as expected"; return 1; }
+	rm -f "$d"/*.console.log
+	gb_consoles 1020.00
+	expect_fail "OVER: fork_exit: off/stock 1.020 > 1.01" \
+		python3 "$r" --results "$d" --boots 1 --out "$d/out.md" || return 1
+	python3 "$r" --results "$d" --boots 1 --out "$d/out.md" --nocheck >"$LOG" 2>&1 || { cat "$LOG"; return 1; }
+	expect_fail "no .*/guestbench.stock.2.console.log" \
+		python3 "$r" --results "$d" --boots 2 --out "$d/out.md" || return 1
+	cp "$d/guestbench.stock.1.console.log" "$d/guestbench.stock.2.console.log"
+	cp "$d/guestbench.nostats.1.console.log" "$d/guestbench.nostats.2.console.log"
+	grep -v 'row=mprotect' "$d/guestbench.stats.1.console.log" >"$d/guestbench.stats.2.console.log"
+	expect_fail "no stats mode=off row=mprotect in boot\(s\) \[2\]" \
+		python3 "$r" --results "$d" --boots 2 --out "$d/out.md"
+}
+
 test_make_help_lists_targets() {
 	local out t
 	out=$(make -s -C "$ROOT" help) || return 1
