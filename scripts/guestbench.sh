@@ -157,14 +157,8 @@ built=$(date +%s)
 # writes /dev/console without root.
 gcc -static -O2 -Wall -Wextra -o "$initrd_dir/guestbench" "$ROOT/scripts/guestbench.c" ||
 	die "cannot build scripts/guestbench.c"
-cat >"$initrd_dir/init" <<'EOF'
-#!/bin/sh
+cat >"$initrd_dir/init.body" <<'EOF'
 # guestbench guest: run the benchmark once, between markers, then leave.
-export PATH=/bin
-mount -t proc proc /proc
-mount -t sysfs sysfs /sys
-mount -t devtmpfs devtmpfs /dev
-mount -t tmpfs tmpfs /tmp
 [ -d /sys/kernel/tracing ] && mount -t tracefs tracefs /sys/kernel/tracing
 # The same address space layout in every kernel and boot (GUESTBENCH_ASLR).
 [ "$guestbench_aslr" = 1 ] || echo 0 >/proc/sys/kernel/randomize_va_space

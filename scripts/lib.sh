@@ -140,11 +140,19 @@ ticker_stop() {
 
 # initramfs DIR TREE "APPLET..." PROGRAM...: write DIR/initramfs.cpio for a
 # QEMU guest: busybox-static as /bin/busybox with the APPLETS linked to it,
-# each PROGRAM (a file) as /bin/its-name, and DIR/init as /init. The
-# tree's own gen_init_cpio writes it, /dev/console included, without root.
+# each PROGRAM (a file) as /bin/its-name, and as /init a shell script that
+# mounts proc, sysfs, devtmpfs and a tmpfs on /tmp, then runs DIR/init.body.
+# The tree's own gen_init_cpio writes it, /dev/console included, without
+# root.
 initramfs() {
 	local dir=$1 tree=$2 applets=$3 a d p
 	shift 3
+	{
+		printf '#!/bin/sh\nexport PATH=/bin\n'
+		printf 'mount -t %s %s %s\n' proc proc /proc sysfs sysfs /sys \
+			devtmpfs devtmpfs /dev tmpfs tmpfs /tmp
+		cat "$dir/init.body"
+	} >"$dir/init"
 	gcc -O2 -o "$dir/gen_init_cpio" "$tree/usr/gen_init_cpio.c" ||
 		die "cannot build $tree/usr/gen_init_cpio.c"
 	[ -x /bin/busybox ] || die "no /bin/busybox: install busybox-static"

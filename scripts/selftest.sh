@@ -83,14 +83,8 @@ src=${SELFTEST_SRC:-$t/tools/testing/selftests/mm/vma_stats.c}
 sel="$t/tools/testing/selftests"
 gcc -static -O2 -Wall -I "$sel" -I "$sel/mm" -o "$initrd_dir/vma_stats" "$src" -lpthread \
 	>>"$log" 2>&1 || { tail -20 "$log" >&2; die "cannot build $src; log in $log"; }
-cat >"$initrd_dir/init" <<'EOF'
-#!/bin/sh
+cat >"$initrd_dir/init.body" <<'EOF'
 # vmascope selftest guest: run the test once, between markers, then leave.
-export PATH=/bin
-mount -t proc proc /proc
-mount -t sysfs sysfs /sys
-mount -t devtmpfs devtmpfs /dev
-mount -t tmpfs tmpfs /tmp
 if [ "$vmascope_mode" = kmemleak ]; then
 	# The KUnit suites ran at boot. kmemleak leaves out objects younger
 	# than 5 s: scan, wait, scan again, and list what is unreferenced.
