@@ -23,10 +23,20 @@
 # kmemleak (DEBUG_KMEMLEAK, in the fragment) once the suites are done: the
 # suites' KTAP is checked as scripts/kunit.sh checks it, and any
 # unreferenced object fails the run. Results: build/results/kmemleak.*.
+#
+# The selftest boot also runs tools/mm/vmastat of the series in the guest
+# (its table and its JSON, checked by selftest_results.py --vmastat).
+#
+# scripts/selftest.sh stall: boot the same kernel and run scripts/stall.c in
+# it: the worst mmap+munmap latency of a thread while another reads
+# /proc/self/vma_stats, smaps_rollup or maps in a loop, at 65,530 VMAs
+# (plain TCG with 2 CPUs: two threads must really run at once, so these
+# are not -icount figures; compare them only with each other). For
+# 'make bench'. Results: build/results/stall.{log,console.log}.
 . "$(dirname "$0")/lib.sh"
 
 mode=${1:-selftest}
-case "$mode" in selftest | kmemleak) ;; *) die "usage: $0 [kmemleak]" ;; esac
+case "$mode" in selftest | kmemleak | stall) ;; *) die "usage: $0 [kmemleak|stall]" ;; esac
 results="$BUILD_DIR/results"
 initrd_dir="$BUILD_DIR/selftest-initramfs"
 frag="$ROOT/kconfig/selftest.config"
@@ -83,6 +93,13 @@ src=${SELFTEST_SRC:-$t/tools/testing/selftests/mm/vma_stats.c}
 sel="$t/tools/testing/selftests"
 gcc -static -O2 -Wall -I "$sel" -I "$sel/mm" -o "$initrd_dir/vma_stats" "$src" -lpthread \
 	>>"$log" 2>&1 || { tail -20 "$log" >&2; die "cannot build $src; log in $log"; }
+# tools/mm/vmastat of the series, and the stall measurement of make bench.
+vmastat_src="$t/tools/mm/vmastat.c"
+[ -f "$vmastat_src" ] || die "no $vmastat_src: the series is not applied in $t"
+gcc -static -O2 -Wall -Wextra -o "$initrd_dir/vmastat" "$vmastat_src" >>"$log" 2>&1 ||
+	{ tail -20 "$log" >&2; die "cannot build $vmastat_src; log in $log"; }
+gcc -static -O2 -Wall -o "$initrd_dir/stall" "$ROOT/scripts/stall.c" -lpthread >>"$log" 2>&1 ||
+	{ tail -20 "$log" >&2; die "cannot build scripts/stall.c; log in $log"; }
 cat >"$initrd_dir/init.body" <<'EOF'
 # vmascope selftest guest: run the test once, between markers, then leave.
 if [ "$vmascope_mode" = kmemleak ]; then
@@ -99,18 +116,30 @@ if [ "$vmascope_mode" = kmemleak ]; then
 fi
 [ -e /proc/sys/vm/vma_stats ] && echo 1 >/proc/sys/vm/vma_stats
 cd /tmp
+if [ "$vmascope_mode" = stall ]; then
+	echo "vmascope-stall: start ($(uname -r))"
+	/bin/stall 65530 10 none vma_stats smaps_rollup maps 2>&1
+	echo "vmascope-stall: end exit=$?"
+	reboot -f
+fi
 echo "vmascope-selftest: start ($(uname -r))"
 /bin/vma_stats 2>&1
 echo "vmascope-selftest: end exit=$?"
+echo "vmascope-vmastat: start"
+/bin/vmastat 2>&1
+echo "vmascope-vmastat: table exit=$?"
+/bin/vmastat --json -p 1 2>&1
+echo "vmascope-vmastat: end exit=$?"
 # Without ACPI, poweroff would hang; QEMU's -no-reboot makes this an exit.
 reboot -f
 EOF
 initramfs "$initrd_dir" "$t" "sh mount mkdir cat echo uname reboot poweroff sleep" \
-	"$initrd_dir/vma_stats"
+	"$initrd_dir/vma_stats" "$initrd_dir/vmastat" "$initrd_dir/stall"
 
 console="$results/$mode.console.log"
-if [ "$mode" = kmemleak ]; then
-	append="vmascope_mode=kmemleak"
+if [ "$mode" != selftest ]; then
+	append="kunit.enable=0 vmascope_mode=$mode"
+	[ "$mode" = kmemleak ] && append="vmascope_mode=kmemleak"
 else
 	append="kunit.enable=0"
 fi
@@ -133,10 +162,15 @@ if [ "$mode" = kmemleak ]; then
 	python3 "$ROOT/scripts/kunit_results.py" --name kmemleak --json "$results/kmemleak.json" \
 		--suites "$t/mm/tests" --config "${out:-/nonexistent}/.config" --console "$console" \
 		--allow "$ROOT/kunit/known-reports" --kmemleak --counts "$results/kmemleak.counts" || rc=1
+elif [ "$mode" = stall ]; then
+	grep -q '^vmascope-stall: end exit=0' "$console" ||
+		{ tail -20 "$console" >&2; die "the stall run did not finish; console in $console"; }
+	grep '^stall ' "$console" | tr -d '\r' >"$results/stall.txt"
+	cat "$results/stall.txt"
 else
 	python3 "$ROOT/scripts/selftest_results.py" --name selftest --console "$console" \
 		--allow "$ROOT/kunit/known-reports" --counts "$results/selftest.counts" \
-		--qemu-exit "$qrc" || rc=1
+		--qemu-exit "$qrc" --vmastat || rc=1
 fi
 info "$mode: $(( $(date +%s) - start )) s (kernel $(( built - start )) s, boot and run $(( $(date +%s) - boot )) s)"
 exit $rc

@@ -12,6 +12,7 @@ rules, with its --allow file of known reports). Prints the test's output;
 writes 'passed failed skipped' to --counts.
 """
 import argparse
+import json
 import os
 import re
 import sys
@@ -36,6 +37,8 @@ def main():
     ap.add_argument("--allow", action="append",
                     help="file of regular expressions of known reports (repeatable)")
     ap.add_argument("--qemu-exit", type=int, help="QEMU's exit code (124: timed out)")
+    ap.add_argument("--vmastat", action="store_true",
+                    help="also check tools/mm/vmastat's run after the test")
     a = ap.parse_args()
 
     passed = failed = skipped = 0
@@ -98,7 +101,53 @@ def main():
         failed += 1
         problems.append(f"the test exited {exit_code} with no failed result")
 
+    if a.vmastat:
+        p, f, why = check_vmastat(lines)
+        passed += p
+        failed += f
+        problems += why
     return finish(a, passed, failed, skipped, problems)
+
+
+def check_vmastat(lines):
+    """tools/mm/vmastat in the guest, between its markers: its table
+    (exit 0, the max_map_count header, a PID column, a line for /init,
+    pid 1) and its JSON for -p 1 (exit 0, one object whose process 1 has
+    every line of the file, map_count among them). Two results."""
+    out, table_exit, end_exit, section = [], None, None, False
+    for line in lines:
+        if line.startswith("vmascope-vmastat: start"):
+            section = True
+            continue
+        if not section or re.match(r"^\[\s*\d+\.\d+\]", line):
+            continue
+        m = re.match(r"vmascope-vmastat: (table|end) exit=(\d+)", line)
+        if m and m.group(1) == "table":
+            table_exit, table, out = int(m.group(2)), out, []
+            continue
+        if m:
+            end_exit = int(m.group(2))
+            break
+        out.append(line)
+        print(line)
+    if table_exit is None or end_exit is None:
+        return 0, 2, ["vmastat: its run in the guest did not finish"]
+    problems = []
+    rows = [l.split() for l in table]
+    if (table_exit != 0 or not table or not table[0].startswith("max_map_count ")
+            or not any(r[:1] == ["PID"] for r in rows) or not any(r[:1] == ["1"] for r in rows)):
+        problems.append(f"vmastat table (exit {table_exit}) lacks its header or pid 1")
+    try:
+        doc = json.loads(out[0]) if out else None
+        procs = doc["processes"] if doc else []
+        ok = (end_exit == 0 and len(procs) == 1 and procs[0]["pid"] == 1
+              and "map_count" in procs[0]["counters"]
+              and "unmerged_mergeable" in procs[0]["counters"])
+    except (ValueError, KeyError, TypeError, IndexError):
+        ok = False
+    if not ok:
+        problems.append(f"vmastat --json -p 1 (exit {end_exit}): not one object for pid 1")
+    return 2 - len(problems), len(problems), problems
 
 
 if __name__ == "__main__":

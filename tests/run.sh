@@ -295,6 +295,127 @@ test_guestbench_results_check() {
 		python3 "$r" --results "$d" --boots 2 --out "$d/out.md"
 }
 
+# vmastat (tools/mm/vmastat.c, added by the series) on the recorded /proc
+# tree tests/vmastat/proc; expected output in tests/vmastat/expected
+# (VMASTAT_UPDATE=1 rewrites it from the tool's output instead of comparing).
+VMASTAT_SRC=${VMASTAT_SRC:-$ROOT/build/linux/tools/mm/vmastat.c}
+VMASTAT_T="$ROOT/tests/vmastat"
+VMASTAT_CC=(gcc -Wall -Wextra -Werror -O2)
+VMASTAT_RUN=()	# a command prefix to run the tool with (setpriv)
+
+vmastat_build() { # into $S/vmastat/vmastat; again only when the source changed
+	local d="$S/vmastat"
+	[ -f "$VMASTAT_SRC" ] ||
+		{ echo "    $VMASTAT_SRC missing: the series in the tree lacks tools/mm/vmastat.c"; return 1; }
+	mkdir -p "$d"
+	cmp -s "$VMASTAT_SRC" "$d/vmastat.c" && [ -x "$d/vmastat" ] && return 0
+	rm -f "$d/vmastat" "$d/vmastat.c"
+	"${VMASTAT_CC[@]}" -o "$d/vmastat" "$VMASTAT_SRC" >"$LOG" 2>&1 ||
+		{ echo "    ${VMASTAT_CC[*]} $VMASTAT_SRC failed:"; sed 's/^/    | /' "$LOG"; return 1; }
+	cp "$VMASTAT_SRC" "$d/vmastat.c"
+}
+
+vmastat_tree() { # vmastat_tree DIR: a fresh copy of the recorded tree
+	rm -rf "$1"
+	cp -r "$VMASTAT_T/proc" "$1"
+}
+
+# vmastat_check NAME BIN TREE ARGS...: exits 0, and its stdout and stderr are
+# expected/NAME.out and expected/NAME.err
+vmastat_check() {
+	local name=$1 bin=$2 tree=$3 out="$S/vmastat/$1" rc=0
+	shift 3
+	"${VMASTAT_RUN[@]}" "$bin" --proc "$tree" "$@" >"$out.out" 2>"$out.err" || rc=$?
+	[ "$rc" = 0 ] || { echo "    vmastat $* ($name): exit $rc"; sed 's/^/    | /' "$out.err"; return 1; }
+	vmastat_compare "$name"
+}
+
+vmastat_compare() { # vmastat_compare NAME: $S/vmastat/NAME.{out,err} against expected/
+	local f
+	for f in out err; do
+		if [ -n "${VMASTAT_UPDATE:-}" ]; then
+			cp "$S/vmastat/$1.$f" "$VMASTAT_T/expected/$1.$f"
+		elif ! diff -u "$VMASTAT_T/expected/$1.$f" "$S/vmastat/$1.$f" >"$LOG"; then
+			echo "    $1: std$f differs from tests/vmastat/expected/$1.$f:"
+			sed 's/^/    | /' "$LOG"
+			return 1
+		fi
+	done
+}
+
+test_vmastat_table() {
+	local d="$S/vmastat" tree="$S/vmastat/proc"
+	vmastat_build && vmastat_tree "$tree" || return 1
+	vmastat_check default "$d/vmastat" "$tree" || return 1
+	vmastat_check pids "$d/vmastat" "$tree" -p 5001 -p 2 -p 4242 -p 1204 -p 99999 -p 1204 ||
+		return 1
+	vmastat_check first3 "$d/vmastat" "$tree" -n 3 || return 1
+	vmastat_check json "$d/vmastat" "$tree" --json || return 1
+	python3 -c 'import json, sys; [json.loads(l) for l in sys.stdin]' <"$d/json.out" ||
+		{ echo "    --json: not JSON"; return 1; }
+}
+
+test_vmastat_interval() {
+	# Two samples two seconds apart; the tree changes once the first table is
+	# out: 412 exits, 6000 starts, 873 is a new process with the same pid
+	# (its counters go backwards), 1204 and 2231 count on.
+	local d="$S/vmastat" tree="$S/vmastat/interval-proc" out="$S/vmastat/interval" pid rc=0 i n
+	vmastat_build && vmastat_tree "$tree" || return 1
+	n=$("$d/vmastat" --proc "$tree" 2>/dev/null | wc -l)	# lines of the first table
+	: >"$out.out"
+	"$d/vmastat" --proc "$tree" -i 2 -c 2 >>"$out.out" 2>"$out.err" &
+	pid=$!
+	for ((i = 0; i < 150; i++)); do
+		[ "$(wc -l <"$out.out")" -ge "$n" ] && break
+		sleep 0.02
+	done
+	if [ "$i" = 150 ]; then
+		kill "$pid" 2>/dev/null
+		wait "$pid"
+		echo "    no first table after 3 s:"
+		sed 's/^/    | /' "$out.out" "$out.err"
+		return 1
+	fi
+	cp -r "$VMASTAT_T/interval/." "$tree/" && rm -r "$tree/412" || return 1
+	wait "$pid" || rc=$?
+	[ "$rc" = 0 ] || { echo "    vmastat -i 2 -c 2: exit $rc"; sed 's/^/    | /' "$out.err"; return 1; }
+	vmastat_compare interval
+}
+
+test_vmastat_permission_denied() {
+	# A vma_stats file its reader may not open: a note, the others listed.
+	local d="$S/vmastat" tmp="" tree bin rc=0
+	vmastat_build || return 1
+	tree="$d/denied-proc" bin="$d/vmastat"
+	vmastat_tree "$tree" && chmod -R a+rX "$tree" || return 1
+	if [ "$(id -u)" = 0 ]; then
+		# As root, every file opens: run it as nobody, who must reach the
+		# tool and the tree ($S may sit in /root).
+		VMASTAT_RUN=(setpriv --reuid=nobody --regid=nogroup --clear-groups)
+		if ! "${VMASTAT_RUN[@]}" test -x "$bin" -a -r "$tree/1/vma_stats" 2>/dev/null; then
+			tmp=$(mktemp -d) && cp "$bin" "$tmp/" && vmastat_tree "$tmp/proc" &&
+				chmod -R a+rX "$tmp" || return 1
+			tree="$tmp/proc" bin="$tmp/vmastat"
+		fi
+	fi
+	chmod 000 "$tree/873/vma_stats" || return 1
+	vmastat_check denied "$bin" "$tree" || rc=1
+	# Asked for with -p: the same note, and an empty table.
+	[ "$rc" = 1 ] || vmastat_check denied-pid "$bin" "$tree" -p 873 || rc=1
+	[ -z "$tmp" ] || rm -rf "$tmp"
+	return "$rc"
+}
+
+test_vmastat_without_config_vma_stats() {
+	local d="$S/vmastat" tree="$S/vmastat/noconfig-proc" rc=0
+	vmastat_build && vmastat_tree "$tree" || return 1
+	rm "$tree"/*/vma_stats
+	"$d/vmastat" --proc "$tree" >"$LOG" 2>&1 || rc=$?
+	[ "$rc" = 1 ] || { echo "    exit $rc, not 1"; sed 's/^/    | /' "$LOG"; return 1; }
+	grep -q "without CONFIG_VMA_STATS" "$LOG" ||
+		{ echo "    no word of CONFIG_VMA_STATS:"; sed 's/^/    | /' "$LOG"; return 1; }
+}
+
 test_make_help_lists_targets() {
 	local out t
 	out=$(make -s -C "$ROOT" help) || return 1
