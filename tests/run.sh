@@ -190,7 +190,27 @@ test_selftest_results_catch_failures() {
 		"vmascope-selftest: end exit=0" >"$d/ok"
 	python3 "$r" --name t --console "$d/ok" --counts "$d/counts" >"$LOG" 2>&1 || return 1
 	sed -i '2i BUG: KASAN: use-after-free in mmput+0x1/0x2' "$d/ok"
-	expect_fail "KASAN" python3 "$r" --name t --console "$d/ok" --counts "$d/counts"
+	expect_fail "KASAN" python3 "$r" --name t --console "$d/ok" --counts "$d/counts" || return 1
+	# --vmastat: vmastat's table and JSON after the test, two results.
+	printf '%s\n' "vmascope-selftest: start (6.12)" "1..1" "ok 1 vma_stats.format" \
+		"vmascope-selftest: end exit=0" "vmascope-vmastat: start" \
+		"max_map_count 65530  vma_map_count_limit_hits 0" \
+		"    PID    MAPS    PEAK %MAX  LIMIT   SPLIT  MERGES UNMERGED TOP   COMM" \
+		"      1      10      10    0      0       0       0        6 -     init" \
+		"vmascope-vmastat: table exit=0" \
+		'{"max_map_count":65530,"processes":[{"pid":1,"comm":"init","counters":{"map_count":10,"unmerged_mergeable":0}}]}' \
+		"vmascope-vmastat: end exit=0" >"$d/vmastat"
+	python3 "$r" --name t --console "$d/vmastat" --counts "$d/counts" --vmastat >"$LOG" 2>&1 ||
+		{ sed 's/^/    | /' "$LOG"; return 1; }
+	[ "$(cat "$d/counts")" = "3 0 0" ] || { echo "    counts: $(cat "$d/counts")"; return 1; }
+	# No line for pid 1 in the table, and JSON that does not parse.
+	sed -i -e '/^      1 /d' -e 's/^{"max/{max/' "$d/vmastat"
+	expect_fail "vmastat table.*pid 1" python3 "$r" --name t --console "$d/vmastat" \
+		--counts "$d/counts" --vmastat || return 1
+	[ "$(cat "$d/counts")" = "1 2 0" ] || { echo "    counts: $(cat "$d/counts")"; return 1; }
+	# No vmastat section at all: the guest did not run it.
+	expect_fail "did not finish" python3 "$r" --name t --console "$d/ok" --counts "$d/counts" \
+		--vmastat
 }
 
 test_kunit_results_cpus_and_kmemleak() {
