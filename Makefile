@@ -6,13 +6,14 @@ SHELL := /bin/bash
 export ARCH KERNEL_SRC KUNIT_CONFIG KUNIT_CPUS KUNIT_ARGS FORCE SELFTEST_KERNEL SELFTEST_SRC SELFTEST_TIMEOUT
 export GUESTBENCH_REV GUESTBENCH_BOOTS GUESTBENCH_TIMEOUT GUESTBENCH_SCALE GUESTBENCH_ROWS GUESTBENCH_ASLR GUESTBENCH_NOCHECK
 
-.PHONY: help deps tree apply export kunit check tooltests selftest test bench guestbench clean
+.PHONY: help deps tree apply export kunit walk check tooltests selftest test bench guestbench clean
 
 help:
 	@echo 'vmascope: a Linux 6.12 patch series and its KUnit suites'
 	@echo
 	@echo 'Targets:'
 	@echo '  kunit      main job: tree + apply, then kunit.py run (ARCH=um, or x86_64/arm64 under QEMU)'
+	@echo '  walk       a vma_walk soak: SEEDS seeds from SEED on, STEPS steps each (default 1, 1, 100000)'
 	@echo '  test       everything CI runs: tooling tests, check and build matrix, KUnit on UML, x86_64 SMP, KCSAN, arm64, selftest, kmemleak'
 	@echo '  tree       unpack linux-source-6.12 into build/linux (or a worktree of KERNEL_SRC)'
 	@echo '  apply      git am patches/ onto the base, branch vmascope (FORCE=1 reapplies)'
@@ -41,6 +42,15 @@ export:
 
 kunit: tree
 	@scripts/kunit.sh
+
+# The vma_walk suite alone, longer than the table's seeds (ARCH and
+# KUNIT_CONFIG as for kunit), e.g. make walk SEED=1234 SEEDS=20 STEPS=50000.
+# A failure prints the seed and step to replay: make walk SEED=S STEPS=N.
+walk: tree
+	@KUNIT_FILTER=vma_walk KUNIT_ARGS="$(KUNIT_ARGS) \
+		--kernel_args=vma_walk_kunit.vma_walk_seed=$(or $(SEED),1) \
+		--kernel_args=vma_walk_kunit.vma_walk_count=$(or $(SEEDS),1) \
+		--kernel_args=vma_walk_kunit.vma_walk_steps=$(or $(STEPS),100000)" scripts/kunit.sh
 
 check: tree
 	@scripts/apply.sh

@@ -12,6 +12,9 @@
 #                      tolerated in the log (kunit/known-reports).
 #   KUNIT_CPUS=N       overrides the config's CPU count (QEMU only)
 #   KUNIT_ARGS="..."   extra kunit.py arguments (e.g. --filter)
+#   KUNIT_FILTER=GLOB  run only the suites GLOB matches (kunit.py's
+#                      filter_glob); without it every suite of mm/tests
+#                      the config builds must run
 #
 # kunit.py's own lines (configuring, building, each result) are shown as they
 # come, with a line a minute while the kernel builds. Results:
@@ -60,7 +63,8 @@ set +e
 (cd "$t" && python3 tools/testing/kunit/kunit.py run --arch="$ARCH" \
 	--build_dir="$out" --kunitconfig=mm/tests --kunitconfig="$kc" \
 	--jobs="$(nproc)" --timeout="${KUNIT_TIMEOUT:-1500}" "${args[@]}" \
-	--json="$results/kunit-$name.json" ${KUNIT_ARGS:-}) 2>&1 | tee "$log"
+	--json="$results/kunit-$name.json" ${KUNIT_ARGS:-} ${KUNIT_FILTER:+"$KUNIT_FILTER"}) 2>&1 |
+	tee "$log"
 rc=${PIPESTATUS[0]}
 set -e
 ticker_stop
@@ -69,7 +73,8 @@ ticker_stop
 allow=(--allow "$ROOT/kunit/known-reports")
 [ -f "$ROOT/kunit/$config.known-reports" ] && allow+=(--allow "$ROOT/kunit/$config.known-reports")
 python3 "$ROOT/scripts/kunit_results.py" --name "kunit-$name" \
-	--json "$results/kunit-$name.json" --suites "$t/mm/tests" --config "$out/.config" \
+	--json "$results/kunit-$name.json" ${KUNIT_FILTER:+--filter "$KUNIT_FILTER"} \
+	--suites "$t/mm/tests" --config "$out/.config" \
 	--console "$results/kunit-$name.console.log" "${allow[@]}" ${cpus:+--cpus "$cpus"} \
 	--counts "$results/kunit-$name.counts" || rc=1
 info "kunit-$name: $(( $(date +%s) - start )) s, exit $rc; log in $log"

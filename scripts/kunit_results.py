@@ -10,6 +10,7 @@ regular expression of --allow matches. Writes 'passed failed skipped' to
 --counts and prints what failed or is missing.
 """
 import argparse
+import fnmatch
 import glob
 import json
 import os
@@ -168,6 +169,7 @@ def main():
     ap.add_argument("--json", required=True)
     ap.add_argument("--suites", help="directory whose *.c suites must all run")
     ap.add_argument("--config", help="the kernel .config: only suites it builds are expected")
+    ap.add_argument("--filter", help="kunit.py's filter_glob: only the suites it matches are expected")
     ap.add_argument("--counts", required=True)
     ap.add_argument("--console", help="kernel log to scan for reports")
     ap.add_argument("--allow", action="append",
@@ -201,7 +203,11 @@ def main():
             problems.append(f"{status}: {'.'.join(path)}")
 
     if a.suites:
-        for suite in sorted(expected_suites(a.suites, a.config) - set(seen)):
+        expected = expected_suites(a.suites, a.config)
+        if a.filter:
+            glob_ = a.filter.split(".")[0]
+            expected = {s for s in expected if fnmatch.fnmatchcase(s, glob_)}
+        for suite in sorted(expected - set(seen)):
             failed += 1
             problems.append(f"MISSING: suite {suite} did not run")
 
