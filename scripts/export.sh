@@ -23,9 +23,12 @@ git -C "$t" config "branch.$BRANCH.description" >/dev/null ||
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 # A fixed abbreviation: git's default grows with the repository's size.
+# The revision of the posting is in the prefix (bump it when posting
+# again), and --base ends the cover letter with the base-commit: trailer
+# that tells a reader (and b4, and the build bots) what to apply it to.
 git -C "$t" -c core.abbrev=12 format-patch -q -o "$out" --cover-letter \
 	--cover-from-description=subject --zero-commit --no-signature \
-	--subject-prefix=PATCH "$base..HEAD"
+	--subject-prefix="PATCH v2" --base="$base" "$base..HEAD"
 # The cover letter is dated now; date it as the newest patch so that the
 # output depends on the series only.
 date=$(git -C "$t" log -1 --format=%aD HEAD)
