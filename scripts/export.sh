@@ -24,11 +24,14 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 # A fixed abbreviation: git's default grows with the repository's size.
 # The revision of the posting is in the prefix (bump it when posting
-# again), and --base ends the cover letter with the base-commit: trailer
-# that tells a reader (and b4, and the build bots) what to apply it to.
+# again). No --base here: the base of a tree unpacked from Debian's tarball
+# is a commit of this machine's making, whose id differs from one tree to
+# the next, so patches/ would depend on the tree. The cover letter names
+# the release instead; the command that sends the series adds the
+# base-commit: trailer (docs/submitting.md).
 git -C "$t" -c core.abbrev=12 format-patch -q -o "$out" --cover-letter \
 	--cover-from-description=subject --zero-commit --no-signature \
-	--subject-prefix="PATCH v2" --base="$base" "$base..HEAD"
+	--subject-prefix="PATCH v2" "$base..HEAD"
 # The cover letter is dated now; date it as the newest patch so that the
 # output depends on the series only.
 date=$(git -C "$t" log -1 --format=%aD HEAD)
