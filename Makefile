@@ -3,10 +3,10 @@
 #   make test                                       everything CI runs
 
 SHELL := /bin/bash
-export ARCH KERNEL_SRC KUNIT_CONFIG KUNIT_CPUS KUNIT_ARGS FORCE SELFTEST_KERNEL SELFTEST_SRC SELFTEST_TIMEOUT
+export BASE VERSION ARCH KERNEL_SRC KUNIT_CONFIG KUNIT_CPUS KUNIT_ARGS FORCE SELFTEST_KERNEL SELFTEST_SRC SELFTEST_TIMEOUT
 export GUESTBENCH_REV GUESTBENCH_BOOTS GUESTBENCH_TIMEOUT GUESTBENCH_SCALE GUESTBENCH_ROWS GUESTBENCH_ASLR GUESTBENCH_NOCHECK
 
-.PHONY: help deps tree apply export kunit walk check tooltests selftest test bench guestbench clean
+.PHONY: help deps tree apply export rebase drift kunit walk check tooltests selftest test bench guestbench clean
 
 help:
 	@echo 'vmascope: a Linux 6.12 patch series and its KUnit suites'
@@ -15,9 +15,11 @@ help:
 	@echo '  kunit      main job: tree + apply, then kunit.py run (ARCH=um, or x86_64/arm64 under QEMU)'
 	@echo '  walk       a vma_walk soak: SEEDS seeds from SEED on, STEPS steps each (default 1, 1, 100000)'
 	@echo '  test       everything CI runs: tooling tests, check and build matrix, KUnit on UML, x86_64 SMP, KCSAN, arm64, selftest, kmemleak'
-	@echo '  tree       unpack linux-source-6.12 into build/linux (or a worktree of KERNEL_SRC)'
+	@echo '  tree       fetch the base recorded in bases from Debian'"'"'s archive into build/linux (or a worktree of KERNEL_SRC)'
 	@echo '  apply      git am patches/ onto the base, branch vmascope (FORCE=1 reapplies)'
 	@echo '  export     git format-patch the branch back into patches/'
+	@echo '  rebase     move the series onto a newer release of its base (VERSION=V, default the newest served)'
+	@echo '  drift      ask the archive for a newer release than the recorded one; apply the series and run the UML suites on it'
 	@echo '  check      checkpatch --strict, kernel-doc, sparse, W=1; build matrix (modules, i386, clang, options off) and every patch'
 	@echo '  tooltests  the tooling self-tests in tests/'
 	@echo '  selftest   boot x86_64 under QEMU and run the vma_stats kselftest in it'
@@ -26,7 +28,7 @@ help:
 	@echo '  deps       install the Debian packages everything needs (as root)'
 	@echo '  clean      remove build results and build directories, keep build/linux'
 	@echo
-	@echo 'Variables: ARCH=um|x86_64|arm64  KERNEL_SRC=DIR  KUNIT_CONFIG=NAME (kunit/NAME.kunitconfig)  KUNIT_CPUS=N'
+	@echo 'Variables: BASE=NAME (a line of bases)  VERSION=V (rebase)  ARCH=um|x86_64|arm64  KERNEL_SRC=DIR  KUNIT_CONFIG=NAME (kunit/NAME.kunitconfig)  KUNIT_CPUS=N'
 
 deps:
 	@scripts/deps.sh
@@ -39,6 +41,12 @@ apply: tree
 
 export:
 	@scripts/export.sh
+
+rebase: tree
+	@scripts/rebase.sh
+
+drift:
+	@scripts/drift.sh
 
 kunit: tree
 	@scripts/kunit.sh
@@ -73,5 +81,5 @@ guestbench: tree
 	@scripts/guestbench.sh
 
 clean:
-	rm -rf build/results build/um build/um-* build/x86_64 build/x86_64-* build/arm64 build/arm64-* build/build-* build/bisect-* build/ccache build/selftest build/selftest-kernel build/selftest-initramfs build/base-src build/guestbench-*
+	rm -rf build/results build/um build/um-* build/x86_64 build/x86_64-* build/arm64 build/arm64-* build/build-* build/bisect-* build/ccache build/selftest build/selftest-kernel build/selftest-initramfs build/base-src build/guestbench-* build/drift
 	-git -C build/linux worktree prune 2>/dev/null

@@ -23,6 +23,7 @@ is_clean "$t" || die "$t has uncommitted changes; commit them (and 'make export'
 # Up to date: the branch is checked out and exporting it gives patches/ back.
 if [ -z "${FORCE:-}" ] &&
    [ "$(git -C "$t" symbolic-ref -q --short HEAD)" = "$BRANCH" ] &&
+   git -C "$t" merge-base --is-ancestor "$base" HEAD &&
    "$ROOT/scripts/export.sh" --compare >/dev/null 2>&1; then
 	info "$t: branch $BRANCH already holds the series (${#patches[@]} patches)"
 	exit 0

@@ -5,7 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 
 declare -A PKGS=(
-	[tree]="linux-source-6.12 git xz-utils"
+	[tree]="git xz-utils ca-certificates"
 	[build]="build-essential flex bison bc libelf-dev libssl-dev python3 rsync cpio kmod"
 	[check]="sparse perl python3-ply liburcu-dev"
 	[qemu]="qemu-system-x86 qemu-system-data busybox-static"

@@ -56,6 +56,57 @@ series() {
 	sed -e 's/#.*//' -e 's/[[:space:]]*$//' -e '/^$/d' "$PATCH_DIR/series"
 }
 
+# The bases (the 'bases' file; VMASCOPE_BASES=FILE reads another, for the
+# tooling's tests): base_field NAME FIELD prints a base's
+# package, version (the exact Debian version the series is tested on) or
+# suite; default_base the first one.
+BASES_FILE=${VMASCOPE_BASES:-$ROOT/bases}
+base_field() {
+	local col
+	case "$2" in package) col=2 ;; version) col=3 ;; suite) col=4 ;; *) die "base_field: no field $2" ;; esac
+	awk -v n="$1" -v c="$col" '!/^#/ && NF >= 4 && $1 == n { print $c; f = 1 } END { exit !f }' "$BASES_FILE" ||
+		die "no base '$1' in bases (known: $(awk '!/^#/ && NF >= 4 { printf "%s ", $1 }' "$BASES_FILE"))"
+}
+default_base() {
+	awk '!/^#/ && NF >= 4 { print $1; exit }' "$BASES_FILE"
+}
+BASE=${BASE:-$(default_base)}
+
+# tree_version DIR: the kernel release of a source tree's Makefile (6.12.118).
+tree_version() {
+	sed -n -e 's/^VERSION = //p' -e 's/^PATCHLEVEL = //p' -e 's/^SUBLEVEL = //p' \
+		"$1/Makefile" | head -3 | paste -sd. -
+}
+
+# unpack_release TARBALL DIR: unpack a linux-source tarball into DIR, ready
+# for 'git add -A -f'. Debian's tarball keeps a packaging block at the end
+# of .gitignore that ignores the whole top level ('/*', '!/debian/'): it
+# is dropped, or git would find nothing to add.
+unpack_release() {
+	mkdir -p "$2"
+	info "unpacking ${1#"$ROOT"/}"
+	tar -xJf "$1" -C "$2" --strip-components=1 || die "cannot unpack $1"
+	sed -i '/^# Debian packaging:/,$d' "$2/.gitignore"
+	sed -i -e :a -e '/^#\?$/{$d;N;ba' -e '}' "$2/.gitignore"
+}
+
+# import_release TREE TARBALL PACKAGE VERSION PARENT: commit the release in
+# TARBALL into the git tree TREE as a child of PARENT, without touching
+# TREE's work tree or index (PARENT empty: a root commit); prints the new
+# commit. On top of the old base,
+# 'git rebase' can then move a series with three-way context.
+import_release() {
+	local tree=$1 tarball=$2 pkg=$3 ver=$4 parent=$5 tmp idx commit
+	tmp=$(mktemp -d "$BUILD_DIR/import.XXXXXX")
+	idx="$tmp.index"
+	unpack_release "$tarball" "$tmp"
+	GIT_INDEX_FILE=$idx git -C "$tree" --work-tree="$tmp" add -A -f >&2 || die "git add of $tarball failed"
+	commit=$(GIT_INDEX_FILE=$idx git -C "$tree" commit-tree ${parent:+-p "$parent"} \
+		-m "Linux $(tree_version "$tmp") (Debian $pkg $ver)" "$(GIT_INDEX_FILE=$idx git -C "$tree" write-tree)")
+	rm -rf "$tmp" "$idx"
+	printf '%s\n' "$commit"
+}
+
 is_clean() { [ -z "$(git -C "$1" status --porcelain --untracked-files=no)" ]; }
 
 # check_config FRAGMENT CONFIG: every CONFIG_ line of the fragment holds in

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # make test: everything CI runs, in order, each step named with what it
 # runs, its output shown as it comes, and summarised with its time:
-#   tooling self-tests; KUnit under UML; the upstream checks (checkpatch,
+#   tooling self-tests; KUnit under UML; whether Debian's archive serves a
+#   newer release of the base than the recorded one (and if so, the series
+#   applied and run there: scripts/drift.sh); the upstream checks (checkpatch,
 #   kernel-doc, sparse, W=1, tools/testing/vma); the build matrix of the
 #   build bots, one step a configuration (modules, i386, VMA_STATS without
 #   procfs/sysctl/tracing, every option off, clang + W=1) and every patch
@@ -65,6 +67,7 @@ if [ "$total_f" -ne 0 ]; then
 fi
 step "tooling" "$results/tests.counts" "$ROOT/tests/run.sh"
 step "kunit um" "$results/kunit-um.counts" env ARCH=um KUNIT_CONFIG=default "$ROOT/scripts/kunit.sh"
+step "drift" "$results/drift.counts" "$ROOT/scripts/drift.sh"
 step "check" "$results/check.counts" env CHECK_MATRIX=0 "$ROOT/scripts/check.sh"
 for c in modules i386 noproc off clang; do
 	step "build $c" "$results/build-$c.counts" "$ROOT/scripts/build.sh" "$c"

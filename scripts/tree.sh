@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Prepare the kernel tree the series is applied to.
 #
-# Default: unpack Debian's linux-source-6.12 into build/linux as a git tree
-# whose first commit, tagged vmascope-base, is the pristine source.
+# Default: fetch the source package and version recorded for BASE in 'bases'
+# from Debian's archive (scripts/archive.sh: nothing is installed) and
+# unpack it into build/linux as a git tree whose base commit, tagged
+# vmascope-base, is the pristine source. A tree of another release moves to
+# the recorded one by a commit on top of its base.
 # KERNEL_SRC=DIR: add a git worktree of the user's clean tree under build/,
 # detached at their HEAD; their own checkout and branches are left alone.
 . "$(dirname "$0")/lib.sh"
 
-TARBALL=/usr/src/linux-source-6.12.tar.xz
 t=$(tree_dir)
 mkdir -p "$BUILD_DIR"
 
@@ -37,41 +39,56 @@ if [ -n "${KERNEL_SRC:-}" ]; then
 	exit 0
 fi
 
+"$ROOT/scripts/deps.sh" tree
+pkg=$(base_field "$BASE" package)
+want=$(base_field "$BASE" version)
+ver=$want
+served=$("$ROOT/scripts/archive.sh" versions "$BASE") || die "cannot ask the archive for $pkg"
+if ! grep -qxF -- "$want" <<<"$served"; then
+	ver=$(head -1 <<<"$served")
+	[ -n "$ver" ] || die "the archive serves no $pkg"
+	info "the archive no longer serves $pkg $want (recorded in bases); taking the newest it serves, $ver"
+fi
+
 if [ -e "$t/.git" ]; then
 	git -C "$t" rev-parse -q --verify "refs/tags/$BASE_TAG" >/dev/null ||
 		die "$t exists but has no $BASE_TAG tag; remove it and run 'make tree' again"
-	info "$t ready (base $(git -C "$t" describe --tags --always "$BASE_TAG"))"
+	have=$(git -C "$t" config vmascope.version || echo unknown)
+	if [ "$have" = "$ver" ]; then
+		info "$t ready (base $(git -C "$t" log -1 --format=%s "$BASE_TAG"))"
+		exit 0
+	fi
+	# Another release than the one wanted: import it as a commit on top of
+	# the old base (only the files it changes are touched, so builds stay
+	# incremental) and move the base tag there; 'make apply' then applies
+	# the series onto it.
+	is_clean "$t" || die "$t has uncommitted changes; commit or reset them before it moves from $pkg $have to $ver"
+	tarball=$("$ROOT/scripts/archive.sh" fetch "$BASE" "$ver")
+	old=$(git -C "$t" rev-parse "$BASE_TAG^{commit}")
+	new=$(import_release "$t" "$tarball" "$pkg" "$ver" "$old")
+	git -C "$t" checkout -q --detach "$new"
+	git -C "$t" tag -f "$BASE_TAG" "$new" >/dev/null
+	git -C "$t" config vmascope.package "$pkg"
+	git -C "$t" config vmascope.version "$ver"
+	info "$t moved from $pkg $have to $ver (base $(git -C "$t" log -1 --format='%h %s' "$new"))"
 	exit 0
 fi
 
-[ -f "$TARBALL" ] || "$ROOT/scripts/deps.sh" tree
-[ -f "$TARBALL" ] || die "$TARBALL missing after installing linux-source-6.12"
-"$ROOT/scripts/deps.sh" tree
-
+tarball=$("$ROOT/scripts/archive.sh" fetch "$BASE" "$ver")
 tmp="$t.tmp"
 rm -rf "$tmp"
-mkdir -p "$tmp"
-info "unpacking $TARBALL"
-tar -xJf "$TARBALL" -C "$tmp" --strip-components=1
-# Debian's tarball keeps a packaging block at the end of .gitignore that
-# ignores the whole top level ('/*', '!/debian/'): drop it, or git add
-# finds nothing to add.
-sed -i '/^# Debian packaging:/,$d' "$tmp/.gitignore"
-sed -i -e :a -e '/^#\?$/{$d;N;ba' -e '}' "$tmp/.gitignore"
-version=$(sed -n -e 's/^VERSION = //p' -e 's/^PATCHLEVEL = //p' -e 's/^SUBLEVEL = //p' \
-	"$tmp/Makefile" | head -3 | paste -sd. -)
-pkgver=$(dpkg-query -W -f='${Version}' linux-source-6.12 2>/dev/null || echo unknown)
-info "committing the base tree ($version, linux-source-6.12 $pkgver)"
+unpack_release "$tarball" "$tmp"
+version=$(tree_version "$tmp")
+info "committing the base tree ($version, $pkg $ver)"
 git -C "$tmp" init -q -b base
 git -C "$tmp" config core.autocrlf false
 git -C "$tmp" check-ignore -q mm/vma.c && die "unpacked tree still ignores mm/vma.c"
 # -f: the tarball is pristine source, and upstream tracks files that its
 # own .gitignore would skip (every .kunitconfig, for one).
 git -C "$tmp" add -A -f
-git -C "$tmp" commit -q --no-verify -m "Linux $version (Debian linux-source-6.12 $pkgver)"
+git -C "$tmp" commit -q --no-verify -m "Linux $version (Debian $pkg $ver)"
 git -C "$tmp" tag "$BASE_TAG"
-# Commits made by hand in the tree carry the project identity too.
-git -C "$tmp" config user.name "$IDENT_NAME"
-git -C "$tmp" config user.email "$IDENT_EMAIL"
+git -C "$tmp" config vmascope.package "$pkg"
+git -C "$tmp" config vmascope.version "$ver"
 mv "$tmp" "$t"
-info "$t ready"
+info "$t ready ($pkg $ver)"

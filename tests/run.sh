@@ -452,10 +452,85 @@ test_vmastat_without_config_vma_stats() {
 		{ echo "    no word of CONFIG_VMA_STATS:"; sed 's/^/    | /' "$LOG"; return 1; }
 }
 
+# The state of the machine that fetching a kernel must not change: the apt
+# configuration and the linux-source packages installed.
+machine_state() {
+	{
+		find /etc/apt -type f -exec md5sum {} + 2>/dev/null | sort
+		dpkg-query -W -f='${Package} ${Version} ${Status}\n' 'linux-source-*' 2>/dev/null | sort
+	} | md5sum
+}
+
+test_fresh_machine_tree() {
+	local d="$S/fresh" want pkg up before got v
+	pkg=$(base_field "$BASE" package)
+	want=$(base_field "$BASE" version)
+	up=${want%%-*}
+	# A fresh machine: no package of the base's source installed, or another
+	# version of it. The one recorded would hide what this test is for.
+	v=$(dpkg-query -W -f='${Version} ${Status}' "$pkg" 2>/dev/null || true)
+	case "$v" in
+	"$want "*" installed")
+		echo "    $pkg $want is installed here: purge it ('apt-get purge $pkg') to test the fresh-machine path"
+		return 1 ;;
+	esac
+	before=$(machine_state)
+	rm -rf "$d"
+	env BUILD_DIR="$d" "$ROOT/scripts/tree.sh" >"$LOG" 2>&1 || { sed 's/^/    | /' "$LOG"; return 1; }
+	got=$(tree_version "$d/linux")
+	[ "$got" = "$up" ] || { echo "    build/linux is Linux $got, not $up"; return 1; }
+	[ "$(git -C "$d/linux" config vmascope.version)" = "$want" ] ||
+		{ echo "    the tree records $(git -C "$d/linux" config vmascope.version), not $want"; return 1; }
+	git -C "$d/linux" log -1 --format=%s "$BASE_TAG" | grep -qF "$pkg $want" ||
+		{ echo "    the base commit does not name $pkg $want"; return 1; }
+	is_clean "$d/linux" || { echo "    the new tree is not clean"; return 1; }
+	[ "$(machine_state)" = "$before" ] ||
+		{ echo "    fetching the tree changed /etc/apt or the installed linux-source packages"; return 1; }
+	# Tell the archive a recorded version it does not serve: the newest is
+	# taken, on one line that says so (the tree is that one already).
+	printf '%s\t%s\t%s\t%s\n' "$BASE" "$pkg" "$up.0-1~gone1" "$(base_field "$BASE" suite)" >"$S/bases.gone"
+	env BUILD_DIR="$d" VMASCOPE_BASES="$S/bases.gone" "$ROOT/scripts/tree.sh" >"$LOG" 2>&1 ||
+		{ sed 's/^/    | /' "$LOG"; return 1; }
+	grep -q "no longer serves $pkg $up.0-1~gone1 .*taking the newest it serves" "$LOG" ||
+		{ echo "    no line about the version the archive no longer serves:"; sed 's/^/    | /' "$LOG"; return 1; }
+	rm -rf "$d"
+}
+
+test_drift_fails_on_an_unserved_record() {
+	local pkg suite
+	pkg=$(base_field "$BASE" package)
+	suite=$(base_field "$BASE" suite)
+	printf '%s\t%s\t%s\t%s\n' "$BASE" "$pkg" "1.0-1~gone1" "$suite" >"$S/bases.gone"
+	expect_fail "1.0-1~gone1 \(recorded\) is no longer served" \
+		env BUILD_DIR="$S/build" VMASCOPE_BASES="$S/bases.gone" "$ROOT/scripts/drift.sh" &&
+		[ "$(cat "$S/build/results/drift.counts")" = "0 1 0" ]
+}
+
+# Every version of the base named in README, docs/, the cover letter and
+# kunit/ is the recorded one, and they agree on how long make test takes.
+test_docs_name_the_recorded_base() {
+	local want up rc=0 f n times
+	want=$(base_field "$BASE" version)
+	up=${want%%-*}
+	for f in "$ROOT"/README.md "$ROOT"/docs/*.md "$PATCH_DIR/0000-cover-letter.patch" "$ROOT"/kunit/*; do
+		n=$(grep -noE "\b${BASE//./\\.}\.[0-9]+(-[0-9]+~[a-z0-9+.]+)?" "$f" |
+			grep -vE ":($up|$want)\$" || true)
+		[ -z "$n" ] || { echo "    ${f#"$ROOT"/} names another release than $up ($want):"; sed 's/^/      /' <<<"$n"; rc=1; }
+	done
+	grep -qF "$want" "$PATCH_DIR/0000-cover-letter.patch" ||
+		{ echo "    the cover letter does not name $want"; rc=1; }
+	grep -qF "$want" "$ROOT/README.md" || { echo "    README.md does not name $want"; rc=1; }
+	times=$(cat "$ROOT/README.md" "$ROOT/docs/design.md" | tr '\n' ' ' |
+		grep -oE "make test\`? from a clean clone[^.]*about [0-9]+ minutes" | grep -oE "[0-9]+ minutes" | sort -u)
+	[ "$(wc -l <<<"$times")" = 1 ] && [ -n "$times" ] ||
+		{ echo "    README.md and docs/design.md give make test's time as: $(echo $times)"; rc=1; }
+	return "$rc"
+}
+
 test_make_help_lists_targets() {
 	local out t
 	out=$(make -s -C "$ROOT" help) || return 1
-	for t in tree apply export kunit check test selftest tooltests bench; do
+	for t in tree apply export rebase drift kunit check test selftest tooltests bench; do
 		# Not a pipe: with pipefail, grep -q quitting early can SIGPIPE printf.
 		grep -q "^  $t " <<<"$out" || { echo "    make help lacks $t"; return 1; }
 	done
