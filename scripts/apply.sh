@@ -43,8 +43,16 @@ for p in "${patches[@]}"; do
 		git -C "$t" am --abort >/dev/null 2>&1 || true
 		git -C "$t" reset -q --hard "$base"
 		sed 's/^/  /' "$log" >&2
-		hunks=$(grep -E '^(error|fatal): ' "$log" | sed -n '1,5p' | paste -sd ';' -)
-		die "patch $p does not apply to $(git -C "$t" log -1 --format=%h "$base"): ${hunks:-see above}"
+		hunks=$({ grep -E '^(error|fatal): ' "$log" || true; } | sed -n '1,5p' | paste -sd ';' -)
+		have=$(git -C "$t" config vmascope.version || true)
+		want=$(base_field "$BASE" version)
+		moved=
+		if [ -z "${KERNEL_SRC:-}" ] && [ -n "$have" ] && [ "$have" != "$want" ]; then
+			moved="
+  the series is recorded on $(base_field "$BASE" package) $want (bases), this tree is $have:
+  'make rebase VERSION=$have' moves the series onto it"
+		fi
+		die "patch $p does not apply to $(git -C "$t" log -1 --format=%h "$base"): ${hunks:-see above}$moved"
 	fi
 done
 

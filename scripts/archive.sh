@@ -72,7 +72,9 @@ case "$cmd" in
 versions)
 	versions "$pkg" ;;
 newest)
-	v=$(versions "$pkg" | head -1)
+	# Not a pipe into head: with pipefail, its early exit is a SIGPIPE.
+	v=$(versions "$pkg")
+	v=${v%%$'\n'*}
 	[ -n "$v" ] || die "the archive serves no $pkg in $suite"
 	echo "$v" ;;
 packages)

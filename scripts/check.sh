@@ -28,12 +28,15 @@ bad() { failed=$((failed + 1)); printf 'check: FAILED %s\n' "$*"; }
 
 # 1. checkpatch --strict on each patch.
 # checkpatch looks up the commits that Fixes: tags and "commit <id>"
-# references name in the tree's history. Debian's tarball, committed as
-# the base, has none: there (and only there) that one check is skipped.
+# references name in the tree's history. Debian's tarballs, committed as
+# the base (one commit a release, on top of each other after a rebase),
+# have none of upstream's: there (and only there) that one check is
+# skipped.
 ignore=FILE_PATH_CHANGES
-if ! git -C "$t" rev-parse -q --verify "$(base_rev)^" >/dev/null; then
+if { [ -z "${KERNEL_SRC:-}" ] && git -C "$t" config vmascope.version >/dev/null; } ||
+   ! git -C "$t" rev-parse -q --verify "$(base_rev)^" >/dev/null; then
 	ignore=$ignore,UNKNOWN_COMMIT_ID
-	info "the base $(git -C "$t" log -1 --format=%h "$(base_rev)") has no history: checkpatch cannot look up the commits Fixes: tags name"
+	info "the base $(git -C "$t" log -1 --format=%h "$(base_rev)") has no upstream history: checkpatch cannot look up the commits Fixes: tags name"
 fi
 while read -r p; do
 	# "does MAINTAINERS need updating?" is answered below, file by file.

@@ -74,8 +74,8 @@ BASE=${BASE:-$(default_base)}
 
 # tree_version DIR: the kernel release of a source tree's Makefile (6.12.118).
 tree_version() {
-	sed -n -e 's/^VERSION = //p' -e 's/^PATCHLEVEL = //p' -e 's/^SUBLEVEL = //p' \
-		"$1/Makefile" | head -3 | paste -sd. -
+	awk '/^VERSION = / { v = $3 } /^PATCHLEVEL = / { p = $3 }
+	     /^SUBLEVEL = / { print v "." p "." $3; exit }' "$1/Makefile"
 }
 
 # unpack_release TARBALL DIR: unpack a linux-source tarball into DIR, ready

@@ -3,6 +3,7 @@
 # They work on a throwaway clone of build/linux (kept in build/selftest and
 # reused), never on build/linux or patches/ themselves.
 # Writes 'passed failed skipped' to build/results/tests.counts.
+# tests/run.sh NAME... runs only those (names without test_).
 . "$(dirname "$0")/../scripts/lib.sh"
 
 S="$BUILD_DIR/selftest"
@@ -493,7 +494,17 @@ test_fresh_machine_tree() {
 		{ sed 's/^/    | /' "$LOG"; return 1; }
 	grep -q "no longer serves $pkg $up.0-1~gone1 .*taking the newest it serves" "$LOG" ||
 		{ echo "    no line about the version the archive no longer serves:"; sed 's/^/    | /' "$LOG"; return 1; }
-	rm -rf "$d"
+	# A tree of another release than the recorded one, where the series
+	# does not apply: the error names both and the command that moves it.
+	git -C "$d/linux" config vmascope.version "$up.0-1~other1"
+	rm -rf "$S/fresh-patches"
+	cp -r "$PATCH_DIR" "$S/fresh-patches"
+	printf 'garbage\n' >"$S/fresh-patches/$(series | sed -n 1p)"
+	expect_fail "this tree is $up.0-1~other1" \
+		env BUILD_DIR="$d" PATCH_DIR="$S/fresh-patches" "$ROOT/scripts/apply.sh" || return 1
+	grep -q "recorded on $pkg $want .*" "$LOG" && grep -q "make rebase VERSION=$up.0-1~other1" "$LOG" ||
+		{ echo "    the error does not name both versions and make rebase:"; sed 's/^/    | /' "$LOG"; return 1; }
+	rm -rf "$d" "$S/fresh-patches"
 }
 
 test_drift_fails_on_an_unserved_record() {
@@ -521,7 +532,7 @@ test_docs_name_the_recorded_base() {
 		{ echo "    the cover letter does not name $want"; rc=1; }
 	grep -qF "$want" "$ROOT/README.md" || { echo "    README.md does not name $want"; rc=1; }
 	times=$(cat "$ROOT/README.md" "$ROOT/docs/design.md" | tr '\n' ' ' |
-		grep -oE "make test\`? from a clean clone[^.]*about [0-9]+ minutes" | grep -oE "[0-9]+ minutes" | sort -u)
+		grep -oE "make test\`? from a clean clone[^.(]*about [0-9]+ minutes" | grep -oE "[0-9]+ minutes" | sort -u)
 	[ "$(wc -l <<<"$times")" = 1 ] && [ -n "$times" ] ||
 		{ echo "    README.md and docs/design.md give make test's time as: $(echo $times)"; rc=1; }
 	return "$rc"
@@ -536,8 +547,14 @@ test_make_help_lists_targets() {
 	done
 }
 
+# tests/run.sh [NAME...]: only those tests (NAME without test_).
+if [ $# -gt 0 ]; then
+	tests=("${@/#/test_}")
+else
+	mapfile -t tests < <(declare -F | awk '$3 ~ /^test_/ {print $3}')
+fi
 setup_user_tree
-for t in $(declare -F | awk '$3 ~ /^test_/ {print $3}'); do
+for t in "${tests[@]}"; do
 	if (set +e; "$t") >"$S/$t.out" 2>&1; then
 		passed=$((passed + 1))
 		echo "tests: ok     ${t#test_}"
