@@ -7,12 +7,14 @@
 #   kernel-doc, sparse, W=1, tools/testing/vma); the build matrix of the
 #   build bots, one step a configuration (modules, i386, VMA_STATS without
 #   procfs/sysctl/tracing, every option off, clang + W=1) and every patch
-#   built on its own; KUnit in an x86_64 QEMU guest with 4 CPUs; the
-#   vma_stats kselftest in an x86_64 guest, and the suites again in that
-#   kernel followed by a kmemleak scan; KUnit with KCSAN in an SMP x86_64
-#   guest; KUnit on arm64 with 2 CPUs; KUnit under UML with the debug
-#   configuration (DEBUG_VM, DEBUG_VM_MAPLE_TREE, lockdep, KASAN); the
-#   kernel's default KUnit run (KUNIT_ALL_TESTS under UML) with DEBUG_VM.
+#   built on its own; then, each while the run stays within its time
+#   budget (timed_step below): KUnit in an x86_64 QEMU guest with 4 CPUs;
+#   the vma_stats kselftest in an x86_64 guest, and the suites again in
+#   that kernel followed by a kmemleak scan; KUnit under UML with the
+#   debug configuration (DEBUG_VM, DEBUG_VM_MAPLE_TREE, lockdep, KASAN);
+#   KUnit with KCSAN in an SMP x86_64 guest; KUnit on arm64 with 2 CPUs;
+#   the kernel's default KUnit run (KUNIT_ALL_TESTS under UML) with
+#   DEBUG_VM.
 #   Ends with one line
 #   'N passed, N failed[, N skipped]' that counts KUnit cases, checks,
 #   builds, kselftest cases and tooling tests together.
@@ -58,6 +60,27 @@ step() {
 	echo "== $name: $p passed, $f failed, $k skipped in $(( $(date +%s) - s )) s (total $(( $(date +%s) - t0 )) s)"
 }
 
+# The guest and extra-configuration steps after the per-patch builds are
+# started only while the run stays within make test's time budget
+# (MAKE_TEST_BUDGET minutes, default 75): a step whose expected time (its
+# first argument, minutes on a slow 2-core machine) would take the run
+# past the budget is not started and counts as skipped, with the reason.
+# On a machine fast enough for the budget, every step runs.
+budget=$(( ${MAKE_TEST_BUDGET:-75} * 60 ))
+timed_step() { # timed_step MINUTES NAME COUNTS-FILE CMD...
+	local minutes=$1 name=$2 so_far
+	shift
+	so_far=$(( $(date +%s) - t0 ))
+	if [ $(( so_far + minutes * 60 )) -gt "$budget" ]; then
+		echo
+		echo "== $name: skipped: $(( so_far / 60 )) min so far, and about $minutes more would take make test past its budget of $(( budget / 60 )) min (MAKE_TEST_BUDGET=N raises it)"
+		total_s=$((total_s + 1))
+		summary+=("$(printf '%-18s %4d passed, %d failed, %d skipped  (over the time budget)' "$name:" 0 0 1)")
+		return 0
+	fi
+	step "$@"
+}
+
 setup() {
 	"$ROOT/scripts/deps.sh" && "$ROOT/scripts/tree.sh" && "$ROOT/scripts/apply.sh"
 }
@@ -73,11 +96,11 @@ for c in modules i386 noproc off clang; do
 	step "build $c" "$results/build-$c.counts" "$ROOT/scripts/build.sh" "$c"
 done
 step "bisect" "$results/bisect.counts" "$ROOT/scripts/bisect.sh"
-step "kunit x86_64 smp" "$results/kunit-x86_64-smp.counts" env ARCH=x86_64 KUNIT_CONFIG=smp "$ROOT/scripts/kunit.sh"
-step "selftest" "$results/selftest.counts" "$ROOT/scripts/selftest.sh"
-step "kmemleak x86_64" "$results/kmemleak.counts" "$ROOT/scripts/selftest.sh" kmemleak
-step "kunit x86_64 kcsan" "$results/kunit-x86_64-kcsan.counts" env ARCH=x86_64 KUNIT_CONFIG=kcsan "$ROOT/scripts/kunit.sh"
-step "kunit arm64 smp" "$results/kunit-arm64-smp.counts" env ARCH=arm64 KUNIT_CONFIG=smp KUNIT_CPUS=2 "$ROOT/scripts/kunit.sh"
-step "kunit um debug" "$results/kunit-um-debug.counts" env ARCH=um KUNIT_CONFIG=debug "$ROOT/scripts/kunit.sh"
-step "kunit um all" "$results/kunit-um-alltests.counts" env ARCH=um KUNIT_CONFIG=alltests "$ROOT/scripts/kunit.sh"
+timed_step 7 "kunit x86_64 smp" "$results/kunit-x86_64-smp.counts" env ARCH=x86_64 KUNIT_CONFIG=smp "$ROOT/scripts/kunit.sh"
+timed_step 6 "selftest" "$results/selftest.counts" "$ROOT/scripts/selftest.sh"
+timed_step 1 "kmemleak x86_64" "$results/kmemleak.counts" "$ROOT/scripts/selftest.sh" kmemleak
+timed_step 6 "kunit um debug" "$results/kunit-um-debug.counts" env ARCH=um KUNIT_CONFIG=debug "$ROOT/scripts/kunit.sh"
+timed_step 8 "kunit x86_64 kcsan" "$results/kunit-x86_64-kcsan.counts" env ARCH=x86_64 KUNIT_CONFIG=kcsan "$ROOT/scripts/kunit.sh"
+timed_step 7 "kunit arm64 smp" "$results/kunit-arm64-smp.counts" env ARCH=arm64 KUNIT_CONFIG=smp KUNIT_CPUS=2 "$ROOT/scripts/kunit.sh"
+timed_step 5 "kunit um all" "$results/kunit-um-alltests.counts" env ARCH=um KUNIT_CONFIG=alltests "$ROOT/scripts/kunit.sh"
 finish
