@@ -63,7 +63,7 @@ step() {
 # The guest and extra-configuration steps after the per-patch builds are
 # started only while the run stays within make test's time budget
 # (MAKE_TEST_BUDGET minutes, default 75): a step whose expected time (its
-# first argument, minutes on a slow 2-core machine) would take the run
+# first argument: minutes on a slow 2-core machine, with a margin) would take the run
 # past the budget is not started and counts as skipped, with the reason.
 # On a machine fast enough for the budget, every step runs.
 budget=$(( ${MAKE_TEST_BUDGET:-75} * 60 ))
@@ -96,11 +96,11 @@ for c in modules i386 noproc off clang; do
 	step "build $c" "$results/build-$c.counts" "$ROOT/scripts/build.sh" "$c"
 done
 step "bisect" "$results/bisect.counts" "$ROOT/scripts/bisect.sh"
-timed_step 7 "kunit x86_64 smp" "$results/kunit-x86_64-smp.counts" env ARCH=x86_64 KUNIT_CONFIG=smp "$ROOT/scripts/kunit.sh"
-timed_step 6 "selftest" "$results/selftest.counts" "$ROOT/scripts/selftest.sh"
+timed_step 9 "kunit x86_64 smp" "$results/kunit-x86_64-smp.counts" env ARCH=x86_64 KUNIT_CONFIG=smp "$ROOT/scripts/kunit.sh"
+timed_step 7 "selftest" "$results/selftest.counts" "$ROOT/scripts/selftest.sh"
 timed_step 1 "kmemleak x86_64" "$results/kmemleak.counts" "$ROOT/scripts/selftest.sh" kmemleak
-timed_step 6 "kunit um debug" "$results/kunit-um-debug.counts" env ARCH=um KUNIT_CONFIG=debug "$ROOT/scripts/kunit.sh"
-timed_step 8 "kunit x86_64 kcsan" "$results/kunit-x86_64-kcsan.counts" env ARCH=x86_64 KUNIT_CONFIG=kcsan "$ROOT/scripts/kunit.sh"
-timed_step 7 "kunit arm64 smp" "$results/kunit-arm64-smp.counts" env ARCH=arm64 KUNIT_CONFIG=smp KUNIT_CPUS=2 "$ROOT/scripts/kunit.sh"
-timed_step 5 "kunit um all" "$results/kunit-um-alltests.counts" env ARCH=um KUNIT_CONFIG=alltests "$ROOT/scripts/kunit.sh"
+timed_step 7 "kunit um debug" "$results/kunit-um-debug.counts" env ARCH=um KUNIT_CONFIG=debug "$ROOT/scripts/kunit.sh"
+timed_step 10 "kunit x86_64 kcsan" "$results/kunit-x86_64-kcsan.counts" env ARCH=x86_64 KUNIT_CONFIG=kcsan "$ROOT/scripts/kunit.sh"
+timed_step 8 "kunit arm64 smp" "$results/kunit-arm64-smp.counts" env ARCH=arm64 KUNIT_CONFIG=smp KUNIT_CPUS=2 "$ROOT/scripts/kunit.sh"
+timed_step 7 "kunit um all" "$results/kunit-um-alltests.counts" env ARCH=um KUNIT_CONFIG=alltests "$ROOT/scripts/kunit.sh"
 finish
