@@ -63,9 +63,9 @@ step() {
 # The guest and extra-configuration steps after the per-patch builds are
 # started only while the run stays within make test's time budget
 # (MAKE_TEST_BUDGET minutes, default 75): a step whose expected time (its
-# first argument: minutes on a slow 2-core machine, with a margin) would take the run
-# past the budget is not started and counts as skipped, with the reason.
-# On a machine fast enough for the budget, every step runs.
+# first argument: minutes on a slow 2-core machine, with a margin) would
+# take the run past the budget is not started and counts as skipped, with
+# the reason. On a machine fast enough for the budget, every step runs.
 budget=$(( ${MAKE_TEST_BUDGET:-75} * 60 ))
 timed_step() { # timed_step MINUTES NAME COUNTS-FILE CMD...
 	local minutes=$1 name=$2 so_far
