@@ -9,13 +9,13 @@ export GUESTBENCH_REV GUESTBENCH_BOOTS GUESTBENCH_TIMEOUT GUESTBENCH_SCALE GUEST
 .PHONY: help deps tree apply export rebase drift kunit walk check tooltests selftest test bench guestbench clean
 
 help:
-	@echo 'vmascope: a Linux 6.12 patch series and its KUnit suites'
+	@echo 'vmascope: a Linux patch series (mainline 7.3, 6.12 LTS backport) and its KUnit suites'
 	@echo
 	@echo 'Targets:'
 	@echo '  kunit      main job: tree + apply, then kunit.py run (ARCH=um, or x86_64/arm64 under QEMU)'
 	@echo '  walk       a vma_walk soak: SEEDS seeds from SEED on, STEPS steps each (default 1, 1, 100000)'
 	@echo '  test       everything CI runs: tooling tests, check and build matrix, KUnit on UML, x86_64 SMP, KCSAN, arm64, selftest, kmemleak'
-	@echo '  tree       fetch the base recorded in bases from Debian'"'"'s archive into build/linux (or a worktree of KERNEL_SRC)'
+	@echo '  tree       fetch the base recorded in bases from Debian'"'"'s archive into build/BASE/linux (or a worktree of KERNEL_SRC)'
 	@echo '  apply      git am patches/ onto the base, branch vmascope (FORCE=1 reapplies)'
 	@echo '  export     git format-patch the branch back into patches/'
 	@echo '  rebase     move the series onto a newer release of its base (VERSION=V, default the newest served)'
@@ -26,9 +26,9 @@ help:
 	@echo '  bench      time find_vma() and merges with VMA stats off/on (UML); writes docs/results.md'
 	@echo '  guestbench instruction counts of fork, exec, faults, VMA syscalls in x86_64 guests (QEMU -icount): stock, VMA_STATS=n, =y off/on; writes docs/guest-results.md'
 	@echo '  deps       install the Debian packages everything needs (as root)'
-	@echo '  clean      remove build results and build directories, keep build/linux'
+	@echo '  clean      remove build results and build directories, keep build/BASE/linux'
 	@echo
-	@echo 'Variables: BASE=NAME (a line of bases)  VERSION=V (rebase)  ARCH=um|x86_64|arm64  KERNEL_SRC=DIR  KUNIT_CONFIG=NAME (kunit/NAME.kunitconfig)  KUNIT_CPUS=N'
+	@echo 'Variables: BASE=7.3|6.12 (a line of bases; default its first)  VERSION=V (rebase)  ARCH=um|x86_64|arm64  KERNEL_SRC=DIR  KUNIT_CONFIG=NAME (kunit/NAME.kunitconfig)  KUNIT_CPUS=N'
 
 deps:
 	@scripts/deps.sh
@@ -81,5 +81,7 @@ guestbench: tree
 	@scripts/guestbench.sh
 
 clean:
-	rm -rf build/results build/um build/um-* build/x86_64 build/x86_64-* build/arm64 build/arm64-* build/build-* build/bisect-* build/ccache build/selftest build/selftest-kernel build/selftest-initramfs build/base-src build/guestbench-* build/drift
-	-git -C build/linux worktree prune 2>/dev/null
+	for b in build/*/linux; do d=$${b%/linux}; \
+		rm -rf $$d/results $$d/um $$d/um-* $$d/x86_64 $$d/x86_64-* $$d/arm64 $$d/arm64-* $$d/build-* $$d/bisect-* $$d/selftest-kernel $$d/selftest-initramfs $$d/base-src $$d/guestbench-* $$d/drift; \
+		git -C $$b worktree prune 2>/dev/null || true; done
+	rm -rf build/ccache build/selftest

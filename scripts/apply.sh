@@ -61,5 +61,8 @@ cover="$PATCH_DIR/0000-cover-letter.patch"
 if [ -f "$cover" ]; then
 	desc=$(python3 "$ROOT/scripts/cover.py" read "$cover") || die "cannot read $cover"
 	git -C "$t" config "branch.$BRANCH.description" "$desc"
+	# The subject prefix ("PATCH v3"), for the export.
+	prefix=$(sed -n 's/^Subject: \[\(.*\) 0*\/[0-9]*\].*/\1/p' "$cover")
+	[ -z "$prefix" ] || git -C "$t" config "branch.$BRANCH.vmascope-prefix" "${prefix%%$'\n'*}"
 fi
 info "applied ${#patches[@]} patches onto $(git -C "$t" log -1 --format='%h (%s)' "$base") in $t, branch $BRANCH"

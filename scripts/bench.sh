@@ -10,7 +10,7 @@
 "$ROOT/scripts/deps.sh" build
 "$ROOT/scripts/apply.sh"
 t=$(tree_dir)
-results="$BUILD_DIR/results"
+results="$WORK/results"
 mkdir -p "$results"
 
 # Boots of each kernel; each figure is the median over them. The two
@@ -26,10 +26,10 @@ run() { # run NAME BOOT: kunit/NAME.kunitconfig in build/um-NAME
 	info "kunit.py ${cmd%% *} vma_stats_bench ($name, boot $boot of $BOOTS)"
 	# shellcheck disable=SC2086
 	(cd "$t" && python3 tools/testing/kunit/kunit.py $cmd --arch=um \
-		--build_dir="$BUILD_DIR/um-$name" --timeout=900 'vma_stats_bench') \
+		--build_dir="$WORK/um-$name" --timeout=900 'vma_stats_bench') \
 		>"$results/$name.$boot.log" 2>&1 ||
 		{ tail -30 "$results/$name.$boot.log" >&2; die "the $name run failed"; }
-	cp "$BUILD_DIR/um-$name/test.log" "$results/$name.$boot.console.log"
+	cp "$WORK/um-$name/test.log" "$results/$name.$boot.console.log"
 }
 rm -f "$results"/bench*.console.log "$results"/bench*.log
 for boot in $(seq 1 "$BOOTS"); do

@@ -23,7 +23,7 @@
 "$ROOT/scripts/apply.sh" >/dev/null
 t=$(tree_dir)
 base=$(base_rev)
-results="$BUILD_DIR/results"
+results="$WORK/results"
 mkdir -p "$results"
 log="$results/bisect.log"
 : >"$log"
@@ -38,7 +38,7 @@ for c in "${configs[@]}"; do
 		die "kconfig/build-$c.config: not ARCH=$arch like the other per-patch configuration"
 done
 
-wt="$BUILD_DIR/bisect-src"
+wt="$WORK/bisect-src"
 [ -n "${KERNEL_SRC:-}" ] && wt="$t.bisect-src"
 if [ ! -e "$wt/.git" ]; then
 	git -C "$t" worktree prune
@@ -48,7 +48,7 @@ fi
 # The final configurations, from the matrix builds (configured here if
 # 'scripts/build.sh NAME' has not run).
 for c in "${configs[@]}"; do
-	fin="$BUILD_DIR/build-$c"
+	fin="$WORK/build-$c"
 	[ -n "${KERNEL_SRC:-}" ] && fin="$t.build-$c"
 	if [ ! -f "$fin/.config" ]; then
 		mkdir -p "$fin"
@@ -59,7 +59,7 @@ for c in "${configs[@]}"; do
 			die "cannot configure $fin; log in $log"
 	fi
 done
-fin_on="$BUILD_DIR/build-${configs[0]}"
+fin_on="$WORK/build-${configs[0]}"
 [ -n "${KERNEL_SRC:-}" ] && fin_on="$t.build-${configs[0]}"
 
 # Every C file the series touches, at its end.
@@ -88,9 +88,9 @@ for c in "${commits[@]}"; do
 		[ -n "$want" ] && files+=("${f%.c}.o")
 	done
 	for cfg in "${configs[@]}"; do
-		out="$BUILD_DIR/bisect-$cfg"
+		out="$WORK/bisect-$cfg"
 		[ -n "${KERNEL_SRC:-}" ] && out="$t.bisect-$cfg"
-		fin="$BUILD_DIR/build-$cfg"
+		fin="$WORK/build-$cfg"
 		[ -n "${KERNEL_SRC:-}" ] && fin="$t.build-$cfg"
 		mkdir -p "$out"
 		label="patch $i/$n ($cfg): $subject"

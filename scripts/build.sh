@@ -32,9 +32,9 @@ groups=(build ccache)
 
 t=$(tree_dir)
 base=$(base_rev)
-results="$BUILD_DIR/results"
+results="$WORK/results"
 mkdir -p "$results"
-if [ -n "${KERNEL_SRC:-}" ]; then out="$t.build-$name"; else out="$BUILD_DIR/build-$name"; fi
+if [ -n "${KERNEL_SRC:-}" ]; then out="$t.build-$name"; else out="$WORK/build-$name"; fi
 log="$results/build-$name.log"
 counts="$results/build-$name.counts"
 rm -f "$counts" "$results/build-$name".*

@@ -20,7 +20,7 @@ export PATH="/usr/bin:$PATH"
 
 t=$(tree_dir)
 base=$(base_rev)
-results="$BUILD_DIR/results"
+results="$WORK/results"
 mkdir -p "$results"
 passed=0 failed=0 skipped=0
 ok() { passed=$((passed + 1)); printf 'check: ok     %s\n' "$*"; }
@@ -106,7 +106,7 @@ if [ $(( ${#added[@]} + ${#modified[@]} )) -gt 0 ]; then
 fi
 
 # 3. sparse and W=1 on the touched objects of the UML KUnit build.
-um="$BUILD_DIR/um"
+um="$WORK/um"
 [ -n "${KERNEL_SRC:-}" ] && um="$t.um"
 # objs FILE...: the objects of those C files that the UML configuration builds
 objs() {
@@ -135,7 +135,7 @@ else
 		: >"$results/check-sparse.base"
 		if [ ${#old_objs[@]} -gt 0 ]; then
 			# The same objects from the base tree, in a worktree of its own.
-			bt=$(base_worktree) bo="$BUILD_DIR/um-base"
+			bt=$(base_worktree) bo="$WORK/um-base"
 			mkdir -p "$bo"
 			cp "$um/.config" "$bo/.config"
 			make -s -C "$bt" ARCH=um O="$bo" olddefconfig >/dev/null

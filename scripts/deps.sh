@@ -7,7 +7,7 @@
 declare -A PKGS=(
 	[tree]="git xz-utils ca-certificates"
 	[build]="build-essential flex bison bc libelf-dev libssl-dev python3 rsync cpio kmod"
-	[check]="sparse perl python3-ply liburcu-dev"
+	[check]="sparse perl python3-ply python3-git liburcu-dev"
 	[qemu]="qemu-system-x86 qemu-system-data busybox-static"
 	[selftest]="qemu-system-x86 qemu-system-data busybox-static cpio"
 	[ccache]="ccache"

@@ -6,7 +6,8 @@
 # base's package (BASE=NAME: that one only) and prints one line a base:
 #   - the recorded version is the newest: passed;
 #   - a newer one is served: the series is applied to it (the release
-#     imported as a commit on top of the recorded base, in build/drift/NAME)
+#     imported as a commit on top of the recorded base, in
+#     build/NAME/drift)
 #     and the UML suites run there; passed if both succeed, otherwise
 #     skipped with the reason (Debian publishing a release must not block
 #     a landing; 'make rebase' moves the series);
@@ -16,7 +17,7 @@
 given_base=${BASE:-}
 . "$(dirname "$0")/lib.sh"
 
-results="$BUILD_DIR/results"
+results="$WORK/results"
 mkdir -p "$results"
 passed=0 failed=0 skipped=0
 if [ -n "${DRIFT_BASES:-}" ]; then
@@ -24,7 +25,7 @@ if [ -n "${DRIFT_BASES:-}" ]; then
 elif [ -n "$given_base" ]; then
 	bases=("$given_base")
 else
-	mapfile -t bases < <(awk '!/^#/ && NF >= 4 { print $1 }' "$BASES_FILE")
+	mapfile -t bases < <(base_names)
 fi
 
 lines=()
@@ -55,10 +56,10 @@ drift_one() {
 
 	# A newer release: the series applied to it in a tree of its own, a
 	# shared clone of the main tree so that only the changed files differ.
-	d="$BUILD_DIR/drift/$name"
-	t="$d/linux"
-	mkdir -p "$d"
-	main=$(tree_dir)
+	d="$BUILD_DIR/$name/drift"
+	t="$d/$name/linux"
+	mkdir -p "$d/$name"
+	main="$BUILD_DIR/$name/linux"
 	parent=
 	if [ -e "$main/.git" ] && [ ! -e "$t/.git" ]; then
 		git clone -q --shared --no-checkout "$main" "$t"
@@ -72,7 +73,7 @@ drift_one() {
 	git -C "$t" config vmascope.version "$newest"
 	git -C "$t" checkout -q -f --detach "$base"
 	log="$d/apply.log"
-	if ! BUILD_DIR="$d" "$ROOT/scripts/apply.sh" >"$log" 2>&1; then
+	if ! BUILD_DIR="$d" BASE="$name" "$ROOT/scripts/apply.sh" >"$log" 2>&1; then
 		sed 's/^/  /' "$log" >&2
 		n=$(sed -n 's/.*patch \([^ ]*\) does not apply.*/\1/p' "$log" | head -1)
 		say "drift $name: the archive serves $pkg $newest, newer than $want (recorded); the series does not apply to it (${n:-see above}); skipped: move it with 'make rebase BASE=$name'"
@@ -84,18 +85,33 @@ drift_one() {
 		passed=$((passed + 1))
 		return
 	fi
-	if BUILD_DIR="$d" CCACHE_DIR="$CCACHE_DIR" ARCH=um KUNIT_CONFIG=default "$ROOT/scripts/kunit.sh" >&2; then
-		read -r n _ <"$d/results/kunit-um.counts"
+	if BUILD_DIR="$d" BASE="$name" CCACHE_DIR="$CCACHE_DIR" ARCH=um KUNIT_CONFIG=default "$ROOT/scripts/kunit.sh" >&2; then
+		read -r n _ <"$d/$name/results/kunit-um.counts"
 		say "drift $name: the archive serves $pkg $newest, newer than $want (recorded); the series applies and its $n UML cases pass there; 'make rebase BASE=$name' moves it"
 		passed=$((passed + 1))
 	else
-		say "drift $name: the archive serves $pkg $newest, newer than $want (recorded); the series applies but its UML suites fail there (build/drift/$name/results); skipped: move it with 'make rebase BASE=$name' and fix what fails"
+		say "drift $name: the archive serves $pkg $newest, newer than $want (recorded); the series applies but its UML suites fail there (build/$name/drift/$name/results); skipped: move it with 'make rebase BASE=$name' and fix what fails"
+		skipped=$((skipped + 1))
+	fi
+}
+
+# newer_mainline NAME: a line when NAME's suite serves a linux-source-N.N
+# newer than NAME's package.
+newer_mainline() {
+	local name=$1 pkg suite all newer
+	pkg=$(base_field "$name" package)
+	suite=$(base_field "$name" suite)
+	all=$("$ROOT/scripts/archive.sh" packages "$name") || return 0
+	newer=$(printf '%s\n%s\n' "$all" "$pkg" | sort -uV | sed -n "\|^$pkg\$|,\$p" | sed 1d | paste -sd' ' -)
+	if [ -n "$newer" ]; then
+		say "drift $name: $suite serves $newer, a newer mainline release than $pkg: the series should move to it; skipped"
 		skipped=$((skipped + 1))
 	fi
 }
 
 for b in "${bases[@]}"; do
 	drift_one "$b"
+	[ "$(base_field "$b" series)" != patches ] || newer_mainline "$b"
 done
 echo
 printf '%s\n' "${lines[@]}"

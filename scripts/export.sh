@@ -22,16 +22,23 @@ git -C "$t" config "branch.$BRANCH.description" >/dev/null ||
 
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-# A fixed abbreviation: git's default grows with the repository's size.
-# The revision of the posting is in the prefix (bump it when posting
-# again). No --base here: the base of a tree unpacked from Debian's tarball
+# The subject prefix ("PATCH v3") is the one the series' cover letter had
+# when 'make apply' applied it (or has now); SUBJECT_PREFIX=... sets another
+# when posting again; a new series gets "PATCH v3".
+prefix=${SUBJECT_PREFIX:-$(git -C "$t" config "branch.$BRANCH.vmascope-prefix" || true)}
+if [ -z "$prefix" ] && [ -f "$PATCH_DIR/0000-cover-letter.patch" ]; then
+	prefix=$(sed -n 's/^Subject: \[\(.*\) 0*\/[0-9]*\].*/\1/p' "$PATCH_DIR/0000-cover-letter.patch")
+	prefix=${prefix%%$'\n'*}
+fi
+prefix=${prefix:-PATCH v3}
+# A fixed abbreviation: git's default grows with the repository's size. No --base here: the base of a tree unpacked from Debian's tarball
 # is a commit of this machine's making, whose id differs from one tree to
 # the next, so patches/ would depend on the tree. The cover letter names
 # the release instead; the command that sends the series adds the
 # base-commit: trailer (docs/submitting.md).
 git -C "$t" -c core.abbrev=12 format-patch -q -o "$out" --cover-letter \
 	--cover-from-description=subject --zero-commit --no-signature \
-	--subject-prefix="PATCH v2" "$base..HEAD"
+	--subject-prefix="$prefix" "$base..HEAD"
 # The cover letter is dated now; date it as the newest patch so that the
 # output depends on the series only.
 date=$(git -C "$t" log -1 --format=%aD HEAD)

@@ -51,8 +51,8 @@ rows=${GUESTBENCH_ROWS:-}
 aslr=${GUESTBENCH_ASLR:-0}
 rev=${GUESTBENCH_REV:-$BRANCH}
 frag="$ROOT/kconfig/guestbench.config"
-results="$BUILD_DIR/results"
-initrd_dir="$BUILD_DIR/guestbench-initramfs"
+results="$WORK/results"
+initrd_dir="$WORK/guestbench-initramfs"
 kernels=(stock nostats stats)
 [[ "$boots" =~ ^[1-9][0-9]*$ ]] || die "GUESTBENCH_BOOTS=$boots: not a positive number"
 [[ "$scale" =~ ^[0-9]*\.?[0-9]+$ ]] || die "GUESTBENCH_SCALE=$scale: not a number"
@@ -77,7 +77,7 @@ commit=$(git -C "$t" rev-parse -q --verify "$rev^{commit}") ||
 
 # The series' source: a worktree of its own, never the tree's checkout
 # (someone may be rebasing there).
-if [ -n "${KERNEL_SRC:-}" ]; then src="$t.guestbench-src"; else src="$BUILD_DIR/guestbench-src"; fi
+if [ -n "${KERNEL_SRC:-}" ]; then src="$t.guestbench-src"; else src="$WORK/guestbench-src"; fi
 if [ ! -e "$src/.git" ]; then
 	git -C "$t" worktree prune
 	git -C "$t" worktree add -q --detach "$src" "$commit" >&2
@@ -93,7 +93,7 @@ info "series: $(git -C "$src" log -1 --format='%h %s' HEAD) (GUESTBENCH_REV=$rev
 # the tree's commit changed; then make bzImage.
 build_kernel() {
 	local name=$1 tree=$2 line=$3 out log f stamp t0 how=incremental
-	out="$BUILD_DIR/guestbench-$name"
+	out="$WORK/guestbench-$name"
 	log="$results/guestbench-build-$name.log"
 	local mk=(ARCH=x86_64 CC="ccache gcc")
 	mkdir -p "$out"
@@ -136,17 +136,17 @@ build_kernel stats "$src" "CONFIG_VMA_STATS=y"
 
 # The three configurations differ in CONFIG_VMA_STATS and nothing else; the
 # base tree does not have the symbol.
-cfg() { grep -v -e '^#' -e '^$' -e '^CONFIG_VMA_STATS=' "$BUILD_DIR/guestbench-$1/.config"; }
+cfg() { grep -v -e '^#' -e '^$' -e '^CONFIG_VMA_STATS=' "$WORK/guestbench-$1/.config"; }
 for k in nostats stats; do
 	d=$(diff <(cfg stock) <(cfg "$k")) ||
 		die "the .config of $k differs from stock's in more than CONFIG_VMA_STATS:
 $d"
 done
-! grep -q 'VMA_STATS' "$BUILD_DIR/guestbench-stock/.config" ||
+! grep -q 'VMA_STATS' "$WORK/guestbench-stock/.config" ||
 	die "the stock .config has a VMA_STATS symbol: is $base_src the base tree?"
-grep -qx 'CONFIG_VMA_STATS=y' "$BUILD_DIR/guestbench-stats/.config" ||
+grep -qx 'CONFIG_VMA_STATS=y' "$WORK/guestbench-stats/.config" ||
 	die "CONFIG_VMA_STATS=y missing from the stats .config"
-grep -qx '# CONFIG_VMA_STATS is not set' "$BUILD_DIR/guestbench-nostats/.config" ||
+grep -qx '# CONFIG_VMA_STATS is not set' "$WORK/guestbench-nostats/.config" ||
 	die "'# CONFIG_VMA_STATS is not set' missing from the nostats .config"
 info "the three .config files differ only in CONFIG_VMA_STATS"
 built=$(date +%s)
@@ -183,7 +183,7 @@ boot_kernel() {
 	t0=$(date +%s)
 	set +e
 	timeout -k 10 "$timeout_s" nice -n 10 "${qemu_cmd[@]}" \
-		-kernel "$BUILD_DIR/guestbench-$name/arch/x86/boot/bzImage" \
+		-kernel "$WORK/guestbench-$name/arch/x86/boot/bzImage" \
 		-initrd "$initrd_dir/initramfs.cpio" \
 		-append "console=ttyS0 panic=-1 guestbench_kernel=$name guestbench_boot=$boot guestbench_scale=$scale guestbench_aslr=$aslr${rows:+ guestbench_rows=$rows}" \
 		</dev/null >"$console" 2>&1

@@ -31,13 +31,17 @@ kc="$ROOT/kunit/$config.kunitconfig"
 [ -f "$kc" ] || die "no $kc"
 cpus=${KUNIT_CPUS:-$(frag_key "$kc" cpus)}
 args=()
+# Through ccache (its cache under build/), as the matrix builds: a rerun
+# compiles nothing it compiled before.
+cc="ccache gcc"
 case "$ARCH" in
 um)
-	"$ROOT/scripts/deps.sh" build
+	"$ROOT/scripts/deps.sh" build ccache
 	[ -z "$cpus" ] || die "kunit/$config.kunitconfig asks for $cpus CPUs: UML has one; use ARCH=x86_64 or arm64" ;;
-x86_64) "$ROOT/scripts/deps.sh" build qemu ;;
+x86_64) "$ROOT/scripts/deps.sh" build ccache qemu ;;
 arm64)
-	"$ROOT/scripts/deps.sh" build arm64
+	"$ROOT/scripts/deps.sh" build ccache arm64
+	cc="ccache aarch64-linux-gnu-gcc"
 	args+=(--cross_compile=aarch64-linux-gnu-) ;;
 *) die "ARCH=$ARCH: use um, x86_64 or arm64" ;;
 esac
@@ -47,8 +51,8 @@ esac
 t=$(tree_dir)
 name=$ARCH
 [ "$config" = default ] || name=$ARCH-$config
-if [ -n "${KERNEL_SRC:-}" ]; then out="$t.$name"; else out="$BUILD_DIR/$name"; fi
-results="$BUILD_DIR/results"
+if [ -n "${KERNEL_SRC:-}" ]; then out="$t.$name"; else out="$WORK/$name"; fi
+results="$WORK/results"
 mkdir -p "$results"
 rm -f "$results/kunit-$name".*
 log="$results/kunit-$name.log"
@@ -62,7 +66,7 @@ set +e
 # shellcheck disable=SC2086
 (cd "$t" && python3 tools/testing/kunit/kunit.py run --arch="$ARCH" \
 	--build_dir="$out" --kunitconfig=mm/tests --kunitconfig="$kc" \
-	--jobs="$(nproc)" --timeout="${KUNIT_TIMEOUT:-1500}" "${args[@]}" \
+	--jobs="$(nproc)" --timeout="${KUNIT_TIMEOUT:-1500}" "${args[@]}" --make_options="CC=$cc" \
 	--json="$results/kunit-$name.json" ${KUNIT_ARGS:-} ${KUNIT_FILTER:+"$KUNIT_FILTER"}) 2>&1 |
 	tee "$log"
 rc=${PIPESTATUS[0]}

@@ -35,13 +35,20 @@ def built_objects(srcdir, config):
         with open(config, encoding="utf-8") as f:
             enabled = {l.split("=")[0] for l in f if re.match(r"CONFIG_\w+=[ym]", l)}
     objs = {}
-    try:
-        with open(os.path.join(srcdir, "Makefile"), encoding="utf-8") as f:
-            for m in re.finditer(r"^obj-\$\((CONFIG_\w+)\)\s*\+=\s*(.*)$", f.read(), re.M):
-                for o in m.group(2).split():
-                    objs[o] = not config or m.group(1) in enabled
-    except OSError:
-        pass
+    # The directory's own Makefile, and its parent's lines that build an
+    # object of it ("obj-$(CONFIG_X) += tests/x.o" in mm/Makefile).
+    sub = os.path.basename(os.path.normpath(srcdir)) + "/"
+    for makefile, prefix in ((os.path.join(srcdir, "Makefile"), ""),
+                             (os.path.join(srcdir, "..", "Makefile"), sub)):
+        try:
+            with open(makefile, encoding="utf-8") as f:
+                text = f.read()
+        except OSError:
+            continue
+        for m in re.finditer(r"^obj-\$\((CONFIG_\w+)\)\s*\+=\s*(.*)$", text, re.M):
+            for o in m.group(2).split():
+                if o.startswith(prefix) and "/" not in o[len(prefix):]:
+                    objs[o[len(prefix):]] = not config or m.group(1) in enabled
     return objs
 
 

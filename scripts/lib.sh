@@ -2,17 +2,20 @@
 # Common settings for the vmascope scripts. Sourced, never run.
 #
 # Environment understood by every script:
+#   BASE        the kernel the series is for: a name from the 'bases' file
+#               (default: its first line; with KERNEL_SRC, the one that
+#               matches the tree's Makefile)
 #   KERNEL_SRC  a git kernel tree of the user's; the series is applied in a
 #               git worktree of it under build/, on a new branch, so the
-#               user's own checkout is never touched.  Unset: build/linux,
-#               unpacked from Debian's linux-source-6.12.
-#   BUILD_DIR   where all output goes (default: <repo>/build)
+#               user's own checkout is never touched.  Unset: build/BASE/linux,
+#               unpacked from the Debian linux-source package of the base.
+#   BUILD_DIR   where all output goes (default: <repo>/build); each base
+#               has its tree, build directories and results in BUILD_DIR/BASE
 
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD_DIR=${BUILD_DIR:-$ROOT/build}
-PATCH_DIR=${PATCH_DIR:-$ROOT/patches}
 BRANCH=${VMASCOPE_BRANCH:-vmascope}
 BASE_TAG=vmascope-base
 IDENT_NAME="vmascope developers"
@@ -31,9 +34,9 @@ tree_dir() {
 		local src
 		src=$(cd "$KERNEL_SRC" 2>/dev/null && pwd) ||
 			die "KERNEL_SRC=$KERNEL_SRC: no such directory"
-		printf '%s/src-%s\n' "$BUILD_DIR" "$(printf '%s' "$src" | cksum | cut -d' ' -f1)"
+		printf '%s/src-%s\n' "$WORK" "$(printf '%s' "$src" | cksum | cut -d' ' -f1)"
 	else
-		printf '%s/linux\n' "$BUILD_DIR"
+		printf '%s/linux\n' "$WORK"
 	fi
 }
 
@@ -57,26 +60,49 @@ series() {
 }
 
 # The bases (the 'bases' file; VMASCOPE_BASES=FILE reads another, for the
-# tooling's tests): base_field NAME FIELD prints a base's
-# package, version (the exact Debian version the series is tested on) or
-# suite; default_base the first one.
+# tooling's tests): base_field NAME FIELD prints a base's package, version
+# (the exact Debian version the series is tested on), suite or series (the
+# directory of its patches, relative to the repository); default_base the
+# first one; base_names all of them.
 BASES_FILE=${VMASCOPE_BASES:-$ROOT/bases}
+base_names() {
+	awk '!/^#/ && NF >= 5 { print $1 }' "$BASES_FILE"
+}
 base_field() {
 	local col
-	case "$2" in package) col=2 ;; version) col=3 ;; suite) col=4 ;; *) die "base_field: no field $2" ;; esac
-	awk -v n="$1" -v c="$col" '!/^#/ && NF >= 4 && $1 == n { print $c; f = 1 } END { exit !f }' "$BASES_FILE" ||
-		die "no base '$1' in bases (known: $(awk '!/^#/ && NF >= 4 { printf "%s ", $1 }' "$BASES_FILE"))"
+	case "$2" in package) col=2 ;; version) col=3 ;; suite) col=4 ;; series) col=5 ;; *) die "base_field: no field $2" ;; esac
+	awk -v n="$1" -v c="$col" '!/^#/ && NF >= 5 && $1 == n { print $c; f = 1 } END { exit !f }' "$BASES_FILE" ||
+		die "no base '$1' in bases (known: $(base_names | tr '\n' ' '))"
 }
 default_base() {
-	awk '!/^#/ && NF >= 4 { print $1; exit }' "$BASES_FILE"
+	base_names | head -1
 }
-BASE=${BASE:-$(default_base)}
 
 # tree_version DIR: the kernel release of a source tree's Makefile (6.12.118).
 tree_version() {
 	awk '/^VERSION = / { v = $3 } /^PATCHLEVEL = / { p = $3 }
 	     /^SUBLEVEL = / { print v "." p "." $3; exit }' "$1/Makefile"
 }
+
+# tree_base DIR: the base whose name is the tree's VERSION.PATCHLEVEL, or an
+# error that names the supported ones.
+tree_base() {
+	local v
+	v=$(tree_version "$1")
+	v=${v%.*}
+	base_names | grep -qxF -- "$v" ||
+		die "$1 is Linux $v; the series exists for $(base_names | sed 's/^/Linux /' | paste -sd, - | sed 's/,/, /g') only"
+	printf '%s\n' "$v"
+}
+
+if [ -z "${BASE:-}" ] && [ -n "${KERNEL_SRC:-}" ] && grep -qs '^PATCHLEVEL = ' "$KERNEL_SRC/Makefile"; then
+	BASE=$(tree_base "$KERNEL_SRC")
+fi
+BASE=${BASE:-$(default_base)}
+base_field "$BASE" version >/dev/null
+# WORK: this base's tree, build directories and results.
+WORK=$BUILD_DIR/$BASE
+PATCH_DIR=${PATCH_DIR:-$ROOT/$(base_field "$BASE" series)}
 
 # unpack_release TARBALL DIR: unpack a linux-source tarball into DIR, ready
 # for 'git add -A -f'. Debian's tarball keeps a packaging block at the end
@@ -97,7 +123,7 @@ unpack_release() {
 # 'git rebase' can then move a series with three-way context.
 import_release() {
 	local tree=$1 tarball=$2 pkg=$3 ver=$4 parent=$5 tmp idx commit
-	tmp=$(mktemp -d "$BUILD_DIR/import.XXXXXX")
+	tmp=$(mktemp -d "$WORK/import.XXXXXX")
 	idx="$tmp.index"
 	unpack_release "$tarball" "$tmp"
 	GIT_INDEX_FILE=$idx git -C "$tree" --work-tree="$tmp" add -A -f >&2 || die "git add of $tarball failed"
@@ -146,7 +172,7 @@ base_worktree() {
 	local t bt base
 	t=$(tree_dir)
 	base=$(base_rev)
-	bt="$BUILD_DIR/base-src"
+	bt="$WORK/base-src"
 	[ -n "${KERNEL_SRC:-}" ] && bt="$t.base-src"
 	if [ ! -e "$bt/.git" ]; then
 		git -C "$t" worktree prune

@@ -11,7 +11,7 @@
 . "$(dirname "$0")/lib.sh"
 
 [ -z "${KERNEL_SRC:-}" ] ||
-	die "make rebase moves build/linux, the tree unpacked from Debian's archive; with KERNEL_SRC, rebase your own tree"
+	die "make rebase moves build/BASE/linux, the tree unpacked from Debian's archive; with KERNEL_SRC, rebase your own tree"
 t=$(tree_dir)
 pkg=$(base_field "$BASE" package)
 onto_ref=refs/vmascope/rebase-onto

@@ -37,8 +37,8 @@
 
 mode=${1:-selftest}
 case "$mode" in selftest | kmemleak | stall) ;; *) die "usage: $0 [kmemleak|stall]" ;; esac
-results="$BUILD_DIR/results"
-initrd_dir="$BUILD_DIR/selftest-initramfs"
+results="$WORK/results"
+initrd_dir="$WORK/selftest-initramfs"
 frag="$ROOT/kconfig/selftest.config"
 timeout_s=${SELFTEST_TIMEOUT:-600}
 mkdir -p "$results" "$initrd_dir"
@@ -63,7 +63,7 @@ if [ -n "${SELFTEST_KERNEL:-}" ]; then
 else
 	"$ROOT/scripts/apply.sh"
 	t=$(tree_dir)
-	if [ -n "${KERNEL_SRC:-}" ]; then out="$t.selftest"; else out="$BUILD_DIR/selftest-kernel"; fi
+	if [ -n "${KERNEL_SRC:-}" ]; then out="$t.selftest"; else out="$WORK/selftest-kernel"; fi
 	mkdir -p "$out"
 	# Configure from scratch only when the fragment changed: a new .config
 	# would not rebuild much, but this keeps the build dir's state plain.

@@ -20,7 +20,7 @@
 #   builds, kselftest cases and tooling tests together.
 . "$(dirname "$0")/lib.sh"
 
-results="$BUILD_DIR/results"
+results="$WORK/results"
 mkdir -p "$results"
 total_p=0 total_f=0 total_s=0
 summary=()
@@ -81,26 +81,37 @@ timed_step() { # timed_step MINUTES NAME COUNTS-FILE CMD...
 	step "$@"
 }
 
+# Every base's tree, with its series applied.
 setup() {
-	"$ROOT/scripts/deps.sh" && "$ROOT/scripts/tree.sh" && "$ROOT/scripts/apply.sh"
+	local b
+	"$ROOT/scripts/deps.sh" || return
+	for b in $(base_names); do
+		BASE=$b "$ROOT/scripts/tree.sh" && BASE=$b "$ROOT/scripts/apply.sh" || return
+	done
 }
 step setup "$results/none" setup
 if [ "$total_f" -ne 0 ]; then
 	finish
 fi
-step "tooling" "$results/tests.counts" "$ROOT/tests/run.sh"
-step "kunit um" "$results/kunit-um.counts" env ARCH=um KUNIT_CONFIG=default "$ROOT/scripts/kunit.sh"
-step "drift" "$results/drift.counts" "$ROOT/scripts/drift.sh"
-step "check" "$results/check.counts" env CHECK_MATRIX=0 "$ROOT/scripts/check.sh"
+# r BASE NAME: a base's counts file
+r() { printf '%s/%s/results/%s.counts\n' "$BUILD_DIR" "$1" "$2"; }
+default=$(default_base)
+mainline=7.3
+step "tooling" "$(r "$default" tests)" "$ROOT/tests/run.sh"
+step "kunit um" "$(r "$default" kunit-um)" env ARCH=um KUNIT_CONFIG=default "$ROOT/scripts/kunit.sh"
+step "kunit um $mainline" "$(r "$mainline" kunit-um)" env BASE=$mainline ARCH=um KUNIT_CONFIG=default "$ROOT/scripts/kunit.sh"
+step "drift" "$(r "$default" drift)" env BASE= "$ROOT/scripts/drift.sh"
+step "check" "$(r "$default" check)" env CHECK_MATRIX=0 "$ROOT/scripts/check.sh"
+step "check $mainline" "$(r "$mainline" check)" env BASE=$mainline CHECK_MATRIX=0 "$ROOT/scripts/check.sh"
 for c in modules i386 noproc off clang; do
-	step "build $c" "$results/build-$c.counts" "$ROOT/scripts/build.sh" "$c"
+	step "build $c" "$(r "$default" "build-$c")" "$ROOT/scripts/build.sh" "$c"
 done
-step "bisect" "$results/bisect.counts" "$ROOT/scripts/bisect.sh"
-timed_step 9 "kunit x86_64 smp" "$results/kunit-x86_64-smp.counts" env ARCH=x86_64 KUNIT_CONFIG=smp "$ROOT/scripts/kunit.sh"
-timed_step 7 "selftest" "$results/selftest.counts" "$ROOT/scripts/selftest.sh"
-timed_step 1 "kmemleak x86_64" "$results/kmemleak.counts" "$ROOT/scripts/selftest.sh" kmemleak
-timed_step 7 "kunit um debug" "$results/kunit-um-debug.counts" env ARCH=um KUNIT_CONFIG=debug "$ROOT/scripts/kunit.sh"
-timed_step 10 "kunit x86_64 kcsan" "$results/kunit-x86_64-kcsan.counts" env ARCH=x86_64 KUNIT_CONFIG=kcsan "$ROOT/scripts/kunit.sh"
-timed_step 8 "kunit arm64 smp" "$results/kunit-arm64-smp.counts" env ARCH=arm64 KUNIT_CONFIG=smp KUNIT_CPUS=2 "$ROOT/scripts/kunit.sh"
-timed_step 7 "kunit um all" "$results/kunit-um-alltests.counts" env ARCH=um KUNIT_CONFIG=alltests "$ROOT/scripts/kunit.sh"
+step "bisect" "$(r "$default" bisect)" "$ROOT/scripts/bisect.sh"
+timed_step 9 "kunit x86_64 smp" "$(r "$default" kunit-x86_64-smp)" env ARCH=x86_64 KUNIT_CONFIG=smp "$ROOT/scripts/kunit.sh"
+timed_step 7 "selftest" "$(r "$default" selftest)" "$ROOT/scripts/selftest.sh"
+timed_step 1 "kmemleak x86_64" "$(r "$default" kmemleak)" "$ROOT/scripts/selftest.sh" kmemleak
+timed_step 7 "kunit um debug" "$(r "$default" kunit-um-debug)" env ARCH=um KUNIT_CONFIG=debug "$ROOT/scripts/kunit.sh"
+timed_step 10 "kunit x86_64 kcsan" "$(r "$default" kunit-x86_64-kcsan)" env ARCH=x86_64 KUNIT_CONFIG=kcsan "$ROOT/scripts/kunit.sh"
+timed_step 8 "kunit arm64 smp" "$(r "$default" kunit-arm64-smp)" env ARCH=arm64 KUNIT_CONFIG=smp KUNIT_CPUS=2 "$ROOT/scripts/kunit.sh"
+timed_step 7 "kunit um all" "$(r "$default" kunit-um-alltests)" env ARCH=um KUNIT_CONFIG=alltests "$ROOT/scripts/kunit.sh"
 finish

@@ -3,23 +3,28 @@
 #
 # Default: fetch the source package and version recorded for BASE in 'bases'
 # from Debian's archive (scripts/archive.sh: nothing is installed) and
-# unpack it into build/linux as a git tree whose base commit, tagged
+# unpack it into build/BASE/linux as a git tree whose base commit, tagged
 # vmascope-base, is the pristine source. A tree of another release moves to
 # the recorded one by a commit on top of its base.
 # KERNEL_SRC=DIR: add a git worktree of the user's clean tree under build/,
 # detached at their HEAD; their own checkout and branches are left alone.
+# Its Makefile says which base (and so which series) it is; a release the
+# series does not exist for is refused with the names of those it does.
 . "$(dirname "$0")/lib.sh"
 
 t=$(tree_dir)
-mkdir -p "$BUILD_DIR"
+mkdir -p "$WORK"
 
 if [ -n "${KERNEL_SRC:-}" ]; then
 	src=$(cd "$KERNEL_SRC" 2>/dev/null && pwd) || die "KERNEL_SRC=$KERNEL_SRC: no such directory"
 	top=$(git -C "$src" rev-parse --show-toplevel 2>/dev/null) || top=
 	[ "$top" = "$src" ] ||
-		die "KERNEL_SRC=$src is not a git tree (its top directory); for a plain source tree, use the default build/linux"
+		die "KERNEL_SRC=$src is not a git tree (its top directory); for a plain source tree, use the default build/BASE/linux"
 	[ -f "$top/tools/testing/kunit/kunit.py" ] && [ -f "$top/mm/vma.c" ] ||
 		die "KERNEL_SRC=$top does not look like a Linux >= 6.12 tree (no mm/vma.c or kunit.py)"
+	v=$(tree_base "$top")
+	[ "$v" = "$BASE" ] ||
+		die "KERNEL_SRC=$top is Linux $v, but BASE=$BASE: leave BASE unset, or set BASE=$v"
 	is_clean "$top" ||
 		die "KERNEL_SRC=$top has uncommitted changes; commit or stash them first (nothing was changed)"
 	head=$(git -C "$top" rev-parse HEAD)

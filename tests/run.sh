@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Self-tests of the vmascope tooling. Each test_* function is one test.
-# They work on a throwaway clone of build/linux (kept in build/selftest and
-# reused), never on build/linux or patches/ themselves.
+# They work on a throwaway clone of the default base's build/BASE/linux
+# (kept in build/selftest and reused), never on it or on the series.
 # Writes 'passed failed skipped' to build/results/tests.counts.
 # tests/run.sh NAME... runs only those (names without test_).
 . "$(dirname "$0")/../scripts/lib.sh"
 
 S="$BUILD_DIR/selftest"
 USER_TREE="$S/user-linux"	# stands for a user's own kernel git tree
-results="$BUILD_DIR/results"
+results="$WORK/results"
 mkdir -p "$S" "$results"
 passed=0 failed=0
 LOG="$S/last.log"
@@ -31,10 +31,10 @@ expect_fail() { # expect_fail PATTERN CMD...: fails, and says PATTERN
 # A user's git tree: a clone of build/linux at the base, on their own branch.
 setup_user_tree() {
 	local base
-	[ -e "$ROOT/build/linux/.git" ] || "$ROOT/scripts/tree.sh" >/dev/null
-	base=$(git -C "$ROOT/build/linux" rev-parse "$BASE_TAG^{commit}")
+	[ -e "$WORK/linux/.git" ] || "$ROOT/scripts/tree.sh" >/dev/null
+	base=$(git -C "$WORK/linux" rev-parse "$BASE_TAG^{commit}")
 	if [ ! -e "$USER_TREE/.git" ]; then
-		git clone -q --shared --no-checkout "$ROOT/build/linux" "$USER_TREE"
+		git clone -q --shared --no-checkout "$WORK/linux" "$USER_TREE"
 		git -C "$USER_TREE" checkout -q -b user-work "$base"
 	fi
 	git -C "$USER_TREE" checkout -q user-work
@@ -54,6 +54,29 @@ test_plain_directory_refused() {
 	expect_fail "not a git tree" tool KERNEL_SRC="$d" "$ROOT/scripts/tree.sh"
 	rm -rf "$d"
 	expect_fail "not a git tree" tool KERNEL_SRC="$USER_TREE/mm" "$ROOT/scripts/tree.sh"
+}
+
+# A tree of a release the series does not exist for is refused, naming
+# the ones it exists for; one of another base than BASE= says so.
+test_kernel_src_of_another_release_refused() {
+	local d names
+	d=$(mktemp -d)
+	printf 'VERSION = 5\nPATCHLEVEL = 10\nSUBLEVEL = 0\n' >"$d/Makefile"
+	mkdir -p "$d/mm" "$d/tools/testing/kunit"
+	: >"$d/mm/vma.c"
+	: >"$d/tools/testing/kunit/kunit.py"
+	git -C "$d" init -q && git -C "$d" add -A && git -C "$d" commit -q -m old
+	names=$(base_names | sed 's/^/Linux /' | paste -sd, - | sed 's/,/, /g')
+	expect_fail "is Linux 5\.10; the series exists for ${names//./\\.} only" \
+		tool KERNEL_SRC="$d" "$ROOT/scripts/tree.sh" || { rm -rf "$d"; return 1; }
+	rm -rf "$d"
+	local v other
+	v=$(tree_version "$USER_TREE")
+	v=${v%.*}
+	other=$(base_names | grep -vxF "$v" | head -1)
+	[ -n "$other" ] || return 0
+	expect_fail "is Linux ${v//./\\.}, but BASE=${other//./\\.}" \
+		tool KERNEL_SRC="$USER_TREE" BASE="$other" "$ROOT/scripts/tree.sh"
 }
 
 test_dirty_kernel_src_refused_untouched() {
@@ -335,7 +358,7 @@ test_guestbench_results_check() {
 # vmastat (tools/mm/vmastat.c, added by the series) on the recorded /proc
 # tree tests/vmastat/proc; expected output in tests/vmastat/expected
 # (VMASTAT_UPDATE=1 rewrites it from the tool's output instead of comparing).
-VMASTAT_SRC=${VMASTAT_SRC:-$ROOT/build/linux/tools/mm/vmastat.c}
+VMASTAT_SRC=${VMASTAT_SRC:-$WORK/linux/tools/mm/vmastat.c}
 VMASTAT_T="$ROOT/tests/vmastat"
 VMASTAT_CC=(gcc -Wall -Wextra -Werror -O2)
 VMASTAT_RUN=()	# a command prefix to run the tool with (setpriv)
@@ -463,7 +486,7 @@ machine_state() {
 }
 
 test_fresh_machine_tree() {
-	local d="$S/fresh" want pkg up before got v
+	local d="$S/fresh" want pkg up before got v t
 	pkg=$(base_field "$BASE" package)
 	want=$(base_field "$BASE" version)
 	up=${want%%-*}
@@ -478,25 +501,27 @@ test_fresh_machine_tree() {
 	before=$(machine_state)
 	rm -rf "$d"
 	env BUILD_DIR="$d" "$ROOT/scripts/tree.sh" >"$LOG" 2>&1 || { sed 's/^/    | /' "$LOG"; return 1; }
-	got=$(tree_version "$d/linux")
-	[ "$got" = "$up" ] || { echo "    build/linux is Linux $got, not $up"; return 1; }
-	[ "$(git -C "$d/linux" config vmascope.version)" = "$want" ] ||
-		{ echo "    the tree records $(git -C "$d/linux" config vmascope.version), not $want"; return 1; }
-	git -C "$d/linux" log -1 --format=%s "$BASE_TAG" | grep -qF "$pkg $want" ||
+	t="$d/$BASE/linux"
+	got=$(tree_version "$t")
+	[ "$got" = "$up" ] || { echo "    build/$BASE/linux is Linux $got, not $up"; return 1; }
+	[ "$(git -C "$t" config vmascope.version)" = "$want" ] ||
+		{ echo "    the tree records $(git -C "$t" config vmascope.version), not $want"; return 1; }
+	git -C "$t" log -1 --format=%s "$BASE_TAG" | grep -qF "$pkg $want" ||
 		{ echo "    the base commit does not name $pkg $want"; return 1; }
-	is_clean "$d/linux" || { echo "    the new tree is not clean"; return 1; }
+	is_clean "$t" || { echo "    the new tree is not clean"; return 1; }
 	[ "$(machine_state)" = "$before" ] ||
 		{ echo "    fetching the tree changed /etc/apt or the installed linux-source packages"; return 1; }
 	# Tell the archive a recorded version it does not serve: the newest is
 	# taken, on one line that says so (the tree is that one already).
-	printf '%s\t%s\t%s\t%s\n' "$BASE" "$pkg" "$up.0-1~gone1" "$(base_field "$BASE" suite)" >"$S/bases.gone"
+	printf '%s\t%s\t%s\t%s\t%s\n' "$BASE" "$pkg" "$up.0-1~gone1" "$(base_field "$BASE" suite)" \
+		"$(base_field "$BASE" series)" >"$S/bases.gone"
 	env BUILD_DIR="$d" VMASCOPE_BASES="$S/bases.gone" "$ROOT/scripts/tree.sh" >"$LOG" 2>&1 ||
 		{ sed 's/^/    | /' "$LOG"; return 1; }
 	grep -q "no longer serves $pkg $up.0-1~gone1 .*taking the newest it serves" "$LOG" ||
 		{ echo "    no line about the version the archive no longer serves:"; sed 's/^/    | /' "$LOG"; return 1; }
 	# A tree of another release than the recorded one, where the series
 	# does not apply: the error names both and the command that moves it.
-	git -C "$d/linux" config vmascope.version "$up.0-1~other1"
+	git -C "$t" config vmascope.version "$up.0-1~other1"
 	rm -rf "$S/fresh-patches"
 	cp -r "$PATCH_DIR" "$S/fresh-patches"
 	printf 'garbage\n' >"$S/fresh-patches/$(series | sed -n 1p)"
@@ -511,26 +536,35 @@ test_drift_fails_on_an_unserved_record() {
 	local pkg suite
 	pkg=$(base_field "$BASE" package)
 	suite=$(base_field "$BASE" suite)
-	printf '%s\t%s\t%s\t%s\n' "$BASE" "$pkg" "1.0-1~gone1" "$suite" >"$S/bases.gone"
+	printf '%s\t%s\t%s\t%s\t%s\n' "$BASE" "$pkg" "1.0-1~gone1" "$suite" \
+		"$(base_field "$BASE" series)" >"$S/bases.gone"
 	expect_fail "1.0-1~gone1 \(recorded\) is no longer served" \
 		env BUILD_DIR="$S/build" VMASCOPE_BASES="$S/bases.gone" "$ROOT/scripts/drift.sh" &&
-		[ "$(cat "$S/build/results/drift.counts")" = "0 1 0" ]
+		[ "$(cat "$S/build/$BASE/results/drift.counts")" = "0 1 0" ]
 }
 
-# Every version of the base named in README, docs/, the cover letter and
-# kunit/ is the recorded one, and they agree on how long make test takes.
+# Every version of a base named in README, docs/, the cover letters and
+# kunit/ is the recorded one, README names each, each series' cover letter
+# names its own, and README and docs/design.md agree on how long make test
+# takes.
+re() { printf '%s' "$1" | sed 's/[.+^$*]/\\&/g'; }
 test_docs_name_the_recorded_base() {
-	local want up rc=0 f n times
-	want=$(base_field "$BASE" version)
-	up=${want%%-*}
-	for f in "$ROOT"/README.md "$ROOT"/docs/*.md "$PATCH_DIR/0000-cover-letter.patch" "$ROOT"/kunit/*; do
-		n=$(grep -noE "\b${BASE//./\\.}\.[0-9]+(-[0-9]+~[a-z0-9+.]+)?" "$f" |
-			grep -vE ":($up|$want)\$" || true)
-		[ -z "$n" ] || { echo "    ${f#"$ROOT"/} names another release than $up ($want):"; sed 's/^/      /' <<<"$n"; rc=1; }
+	local b want up rc=0 f n times cover
+	for b in $(base_names); do
+		want=$(base_field "$b" version)
+		up=${want%%-*}
+		cover="$ROOT/$(base_field "$b" series)/0000-cover-letter.patch"
+		for f in "$ROOT"/README.md "$ROOT"/docs/*.md "$ROOT"/*/0000-cover-letter.patch \
+			 "$ROOT"/backports/*/0000-cover-letter.patch "$ROOT"/kunit/*; do
+			[ -f "$f" ] || continue
+			n=$(grep -noE "\b${b//./\\.}\.[0-9]+(-[0-9]+~[a-z0-9+.]+)?" "$f" |
+				grep -vE ":($(re "$up")|$(re "$want"))\$" || true)
+			[ -z "$n" ] || { echo "    ${f#"$ROOT"/} names another release than $up ($want):"; sed 's/^/      /' <<<"$n"; rc=1; }
+		done
+		[ ! -f "$cover" ] || grep -qF "$want" "$cover" ||
+			{ echo "    ${cover#"$ROOT"/} does not name $want"; rc=1; }
+		grep -qF "$want" "$ROOT/README.md" || { echo "    README.md does not name $want"; rc=1; }
 	done
-	grep -qF "$want" "$PATCH_DIR/0000-cover-letter.patch" ||
-		{ echo "    the cover letter does not name $want"; rc=1; }
-	grep -qF "$want" "$ROOT/README.md" || { echo "    README.md does not name $want"; rc=1; }
 	times=$(cat "$ROOT/README.md" "$ROOT/docs/design.md" | tr '\n' ' ' |
 		grep -oE "make test\`? from a clean clone[^.(]*about [0-9]+ minutes" | grep -oE "[0-9]+ minutes" | sort -u)
 	[ "$(wc -l <<<"$times")" = 1 ] && [ -n "$times" ] ||
