@@ -5,7 +5,9 @@
 #
 # For each patch, in a worktree of its own (build/bisect-src) checked out at
 # that patch, and for each of two configurations, the final .config of a
-# build-matrix configuration brought to that patch with olddefconfig
+# build-matrix configuration (scripts/build.sh must have built it: its
+# objects say what each configuration builds) brought to that patch with
+# olddefconfig
 # (kconfig/build-modules.config: every option on; kconfig/build-off.config:
 # every option off; options a later patch adds are simply not there yet):
 # the objects of the C files the patch changes or adds, and of every C file
@@ -32,12 +34,21 @@ start=$(date +%s)
 configs=(modules off)
 # The configurations' architecture, from their fragments: make must be told
 # (an ARCH= exported empty, as make's 'export ARCH' does, is not defaulted).
-arch=$(frag_key "$ROOT/kconfig/build-${configs[0]}.config" arch)
+arch=$(frag_key "$KCONFIG_DIR/build-${configs[0]}.config" arch)
 for c in "${configs[@]}"; do
-	[ "$(frag_key "$ROOT/kconfig/build-$c.config" arch)" = "$arch" ] ||
-		die "kconfig/build-$c.config: not ARCH=$arch like the other per-patch configuration"
+	[ "$(frag_key "$KCONFIG_DIR/build-$c.config" arch)" = "$arch" ] ||
+		die "${KCONFIG_DIR#"$ROOT"/}/build-$c.config: not ARCH=$arch like the other per-patch configuration"
 done
 
+# Which objects a patch can break in a configuration is read from that
+# configuration's final build: without one, every patch would pass having
+# built nothing.
+for c in "${configs[@]}"; do
+	fin="$WORK/build-$c"
+	[ -n "${KERNEL_SRC:-}" ] && fin="$t.build-$c"
+	[ -f "$fin/vmlinux" ] ||
+		die "no final build of configuration $c in $fin: run 'scripts/build.sh $c' first (make check and make test do)"
+done
 wt="$WORK/bisect-src"
 [ -n "${KERNEL_SRC:-}" ] && wt="$t.bisect-src"
 if [ ! -e "$wt/.git" ]; then
@@ -45,20 +56,6 @@ if [ ! -e "$wt/.git" ]; then
 	git -C "$t" worktree add -q --detach "$wt" "$base" >&2
 fi
 
-# The final configurations, from the matrix builds (configured here if
-# 'scripts/build.sh NAME' has not run).
-for c in "${configs[@]}"; do
-	fin="$WORK/build-$c"
-	[ -n "${KERNEL_SRC:-}" ] && fin="$t.build-$c"
-	if [ ! -f "$fin/.config" ]; then
-		mkdir -p "$fin"
-		make -C "$t" ARCH="$arch" O="$fin" tinyconfig >>"$log" 2>&1 &&
-			"$t/scripts/kconfig/merge_config.sh" -m -O "$fin" "$fin/.config" \
-				"$ROOT/kconfig/build-$c.config" >>"$log" 2>&1 &&
-			make -C "$t" ARCH="$arch" O="$fin" olddefconfig >>"$log" 2>&1 ||
-			die "cannot configure $fin; log in $log"
-	fi
-done
 fin_on="$WORK/build-${configs[0]}"
 [ -n "${KERNEL_SRC:-}" ] && fin_on="$t.build-${configs[0]}"
 

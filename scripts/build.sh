@@ -16,7 +16,7 @@
 . "$(dirname "$0")/lib.sh"
 
 name=${1:?usage: scripts/build.sh NAME (kconfig/build-NAME.config)}
-frag="$ROOT/kconfig/build-$name.config"
+frag="$KCONFIG_DIR/build-$name.config"
 [ -f "$frag" ] || die "no $frag"
 arch=$(frag_key "$frag" arch)
 arch=${arch:-x86_64}
@@ -70,7 +70,7 @@ stamp="$(cat "$frag")
 $(git -C "$t" rev-parse HEAD)"
 mkdir -p "$out"
 if [ ! -f "$out/.config" ] || [ "$stamp" != "$(cat "$out/.vmascope-fragment" 2>/dev/null)" ]; then
-	info "configuring $out: ARCH=$arch ${llvm:+LLVM=1 }tinyconfig + kconfig/build-$name.config"
+	info "configuring $out: ARCH=$arch ${llvm:+LLVM=1 }tinyconfig + ${frag#"$ROOT"/}"
 	rm -f "$out/.vmascope-fragment"
 	kmake "$t" "$out" tinyconfig &&
 		"$t/scripts/kconfig/merge_config.sh" -m -O "$out" "$out/.config" "$frag" >>"$log" 2>&1 &&

@@ -176,7 +176,7 @@ fi
 # (scripts/bisect.sh), unless CHECK_MATRIX=0 (make test runs each of them as
 # a step of its own).
 if [ "${CHECK_MATRIX:-1}" != 0 ]; then
-	for frag in "$ROOT"/kconfig/build-*.config; do
+	for frag in "$KCONFIG_DIR"/build-*.config; do
 		c=${frag##*/build-}
 		c=${c%.config}
 		"$ROOT/scripts/build.sh" "$c" || true

@@ -59,11 +59,12 @@ series() {
 	sed -e 's/#.*//' -e 's/[[:space:]]*$//' -e '/^$/d' "$PATCH_DIR/series"
 }
 
-# The bases (the 'bases' file; VMASCOPE_BASES=FILE reads another, for the
-# tooling's tests): base_field NAME FIELD prints a base's package, version
-# (the exact Debian version the series is tested on), suite or series (the
-# directory of its patches, relative to the repository); default_base the
-# first one; base_names all of them.
+# The bases (the 'bases' file; VMASCOPE_BASES=FILE reads another: the
+# tooling's tests do, and so does a KERNEL_SRC of a newer release, see
+# docs/submitting.md): base_field NAME FIELD prints a base's package,
+# version (the exact Debian version the series is tested on), suite or
+# series (the directory of its patches, relative to the repository);
+# default_base the first one; base_names all of them.
 BASES_FILE=${VMASCOPE_BASES:-$ROOT/bases}
 base_names() {
 	awk '!/^#/ && NF >= 5 { print $1 }' "$BASES_FILE"
@@ -103,6 +104,10 @@ base_field "$BASE" version >/dev/null
 # WORK: this base's tree, build directories and results.
 WORK=$BUILD_DIR/$BASE
 PATCH_DIR=${PATCH_DIR:-$ROOT/$(base_field "$BASE" series)}
+# KCONFIG_DIR: the config fragments for this base: kconfig/BASE if there is
+# one (its series has other options), else kconfig.
+KCONFIG_DIR=$ROOT/kconfig
+[ ! -d "$ROOT/kconfig/$BASE" ] || KCONFIG_DIR=$ROOT/kconfig/$BASE
 
 # unpack_release TARBALL DIR: unpack a linux-source tarball into DIR, ready
 # for 'git add -A -f'. Debian's tarball keeps a packaging block at the end

@@ -39,7 +39,7 @@ mode=${1:-selftest}
 case "$mode" in selftest | kmemleak | stall) ;; *) die "usage: $0 [kmemleak|stall]" ;; esac
 results="$WORK/results"
 initrd_dir="$WORK/selftest-initramfs"
-frag="$ROOT/kconfig/selftest.config"
+frag="$KCONFIG_DIR/selftest.config"
 timeout_s=${SELFTEST_TIMEOUT:-600}
 mkdir -p "$results" "$initrd_dir"
 rm -f "$results/$mode".*

@@ -1,20 +1,24 @@
 #!/usr/bin/env bash
 # make test: everything CI runs, in order, each step named with what it
-# runs, its output shown as it comes, and summarised with its time:
-#   tooling self-tests; KUnit under UML; whether Debian's archive serves a
-#   newer release of the base than the recorded one (and if so, the series
-#   applied and run there: scripts/drift.sh); the upstream checks (checkpatch,
-#   kernel-doc, sparse, W=1, tools/testing/vma); the build matrix of the
-#   build bots, one step a configuration (modules, i386, VMA_STATS without
-#   procfs/sysctl/tracing, every option off, clang + W=1) and every patch
-#   built on its own; then, each while the run stays within its time
-#   budget (timed_step below): KUnit in an x86_64 QEMU guest with 4 CPUs;
-#   the vma_stats kselftest in an x86_64 guest, and the suites again in
-#   that kernel followed by a kmemleak scan; KUnit under UML with the
-#   debug configuration (DEBUG_VM, DEBUG_VM_MAPLE_TREE, lockdep, KASAN);
-#   KUnit with KCSAN in an SMP x86_64 guest; KUnit on arm64 with 2 CPUs;
-#   the kernel's default KUnit run (KUNIT_ALL_TESTS under UML) with
-#   DEBUG_VM.
+# runs (and the base, 7.3 or 6.12, it runs on), its output shown as it
+# comes, and summarised with its time:
+#   both bases' trees with their series applied; the tooling self-tests;
+#   KUnit under UML on both; whether Debian's archive serves a newer
+#   release of a base than the recorded one, or a newer mainline package
+#   (scripts/drift.sh); the upstream checks (checkpatch, kernel-doc,
+#   sparse, W=1, tools/testing/vma) on both series; the mainline series'
+#   build matrix (kconfig/7.3/build-*.config) and every patch of it built
+#   on its own; the 6.12 series in an x86_64 QEMU guest with 4 CPUs and
+#   its vma_stats kselftest in an x86_64 guest; then, each while the run
+#   stays within its time budget (timed_step below): the suites again in
+#   the selftest kernel followed by a kmemleak scan; the 6.12 series'
+#   build matrix (modules, i386, VMA_STATS without procfs/sysctl/tracing,
+#   every option off, clang + W=1) and per-patch builds, which it needs
+#   while it carries the instrumentation the mainline series does not have
+#   yet; KUnit under UML with the debug configuration (DEBUG_VM,
+#   DEBUG_VM_MAPLE_TREE, lockdep, KASAN); KUnit with KCSAN in an SMP
+#   x86_64 guest; KUnit on arm64 with 2 CPUs; the kernel's default KUnit
+#   run (KUNIT_ALL_TESTS under UML) with DEBUG_VM.
 #   Ends with one line
 #   'N passed, N failed[, N skipped]' that counts KUnit cases, checks,
 #   builds, kselftest cases and tooling tests together.
@@ -97,21 +101,34 @@ fi
 r() { printf '%s/%s/results/%s.counts\n' "$BUILD_DIR" "$1" "$2"; }
 default=$(default_base)
 mainline=7.3
+backport=6.12
+# Both series' UML suites and checks; the mainline series' build matrix and
+# per-patch builds; the backport's x86_64 SMP suites and kselftest guest.
 step "tooling" "$(r "$default" tests)" "$ROOT/tests/run.sh"
-step "kunit um" "$(r "$default" kunit-um)" env ARCH=um KUNIT_CONFIG=default "$ROOT/scripts/kunit.sh"
 step "kunit um $mainline" "$(r "$mainline" kunit-um)" env BASE=$mainline ARCH=um KUNIT_CONFIG=default "$ROOT/scripts/kunit.sh"
+step "kunit um $backport" "$(r "$backport" kunit-um)" env BASE=$backport ARCH=um KUNIT_CONFIG=default "$ROOT/scripts/kunit.sh"
 step "drift" "$(r "$default" drift)" env BASE= "$ROOT/scripts/drift.sh"
-step "check" "$(r "$default" check)" env CHECK_MATRIX=0 "$ROOT/scripts/check.sh"
 step "check $mainline" "$(r "$mainline" check)" env BASE=$mainline CHECK_MATRIX=0 "$ROOT/scripts/check.sh"
-for c in modules i386 noproc off clang; do
-	step "build $c" "$(r "$default" "build-$c")" "$ROOT/scripts/build.sh" "$c"
+step "check $backport" "$(r "$backport" check)" env BASE=$backport CHECK_MATRIX=0 "$ROOT/scripts/check.sh"
+for f in "$ROOT"/kconfig/$mainline/build-*.config; do
+	c=${f##*/build-}
+	c=${c%.config}
+	step "build $c $mainline" "$(r "$mainline" "build-$c")" env BASE=$mainline "$ROOT/scripts/build.sh" "$c"
 done
-step "bisect" "$(r "$default" bisect)" "$ROOT/scripts/bisect.sh"
-timed_step 9 "kunit x86_64 smp" "$(r "$default" kunit-x86_64-smp)" env ARCH=x86_64 KUNIT_CONFIG=smp "$ROOT/scripts/kunit.sh"
-timed_step 7 "selftest" "$(r "$default" selftest)" "$ROOT/scripts/selftest.sh"
-timed_step 1 "kmemleak x86_64" "$(r "$default" kmemleak)" "$ROOT/scripts/selftest.sh" kmemleak
-timed_step 7 "kunit um debug" "$(r "$default" kunit-um-debug)" env ARCH=um KUNIT_CONFIG=debug "$ROOT/scripts/kunit.sh"
-timed_step 10 "kunit x86_64 kcsan" "$(r "$default" kunit-x86_64-kcsan)" env ARCH=x86_64 KUNIT_CONFIG=kcsan "$ROOT/scripts/kunit.sh"
-timed_step 8 "kunit arm64 smp" "$(r "$default" kunit-arm64-smp)" env ARCH=arm64 KUNIT_CONFIG=smp KUNIT_CPUS=2 "$ROOT/scripts/kunit.sh"
-timed_step 7 "kunit um all" "$(r "$default" kunit-um-alltests)" env ARCH=um KUNIT_CONFIG=alltests "$ROOT/scripts/kunit.sh"
+step "bisect $mainline" "$(r "$mainline" bisect)" env BASE=$mainline "$ROOT/scripts/bisect.sh"
+step "kunit x86_64 smp $backport" "$(r "$backport" kunit-x86_64-smp)" env BASE=$backport ARCH=x86_64 KUNIT_CONFIG=smp "$ROOT/scripts/kunit.sh"
+step "selftest $backport" "$(r "$backport" selftest)" env BASE=$backport "$ROOT/scripts/selftest.sh"
+timed_step 1 "kmemleak x86_64 $backport" "$(r "$backport" kmemleak)" env BASE=$backport "$ROOT/scripts/selftest.sh" kmemleak
+# The backport's build matrix and per-patch builds: it still carries the
+# instrumentation the mainline series does not have yet.
+timed_step 7 "build modules $backport" "$(r "$backport" build-modules)" env BASE=$backport "$ROOT/scripts/build.sh" modules
+timed_step 7 "build i386 $backport" "$(r "$backport" build-i386)" env BASE=$backport "$ROOT/scripts/build.sh" i386
+timed_step 6 "build noproc $backport" "$(r "$backport" build-noproc)" env BASE=$backport "$ROOT/scripts/build.sh" noproc
+timed_step 7 "build off $backport" "$(r "$backport" build-off)" env BASE=$backport "$ROOT/scripts/build.sh" off
+timed_step 11 "build clang $backport" "$(r "$backport" build-clang)" env BASE=$backport "$ROOT/scripts/build.sh" clang
+timed_step 14 "bisect $backport" "$(r "$backport" bisect)" env BASE=$backport "$ROOT/scripts/bisect.sh"
+timed_step 7 "kunit um debug $backport" "$(r "$backport" kunit-um-debug)" env BASE=$backport ARCH=um KUNIT_CONFIG=debug "$ROOT/scripts/kunit.sh"
+timed_step 10 "kunit x86_64 kcsan $backport" "$(r "$backport" kunit-x86_64-kcsan)" env BASE=$backport ARCH=x86_64 KUNIT_CONFIG=kcsan "$ROOT/scripts/kunit.sh"
+timed_step 8 "kunit arm64 smp $backport" "$(r "$backport" kunit-arm64-smp)" env BASE=$backport ARCH=arm64 KUNIT_CONFIG=smp KUNIT_CPUS=2 "$ROOT/scripts/kunit.sh"
+timed_step 7 "kunit um all $backport" "$(r "$backport" kunit-um-alltests)" env BASE=$backport ARCH=um KUNIT_CONFIG=alltests "$ROOT/scripts/kunit.sh"
 finish

@@ -79,6 +79,14 @@ test_kernel_src_of_another_release_refused() {
 		tool KERNEL_SRC="$USER_TREE" BASE="$other" "$ROOT/scripts/tree.sh"
 }
 
+# The per-patch builds take the objects to build from the matrix's final
+# builds: without them they fail, rather than pass having built nothing.
+test_bisect_needs_final_builds() {
+	tool KERNEL_SRC="$USER_TREE" "$ROOT/scripts/tree.sh" >"$LOG" 2>&1 || { cat "$LOG"; return 1; }
+	expect_fail "no final build of configuration modules" \
+		tool KERNEL_SRC="$USER_TREE" "$ROOT/scripts/bisect.sh"
+}
+
 test_dirty_kernel_src_refused_untouched() {
 	local before after head
 	echo "/* local change */" >>"$USER_TREE/mm/vma.c"
