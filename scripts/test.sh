@@ -100,8 +100,13 @@ fi
 # r BASE NAME: a base's counts file
 r() { printf '%s/%s/results/%s.counts\n' "$BUILD_DIR" "$1" "$2"; }
 default=$(default_base)
-mainline=7.3
-backport=6.12
+# The mainline base is the one whose series is patches/; the backport the
+# other one (bases has two).
+mainline= backport=
+for b in $(base_names); do
+	if [ "$(base_field "$b" series)" = patches ]; then mainline=$b; else backport=$b; fi
+done
+[ -n "$mainline" ] && [ -n "$backport" ] || die "bases must name a mainline base (series patches) and a backport"
 # Both series' UML suites and checks; the mainline series' build matrix and
 # per-patch builds; the backport's x86_64 SMP suites and kselftest guest.
 step "tooling" "$(r "$default" tests)" "$ROOT/tests/run.sh"
