@@ -86,7 +86,7 @@ kdoc() { # kdoc DIR FILE...: kernel-doc warnings, without line numbers
 	shift
 	[ $# -gt 0 ] || return 0
 	(cd "$d" && perl "$t/scripts/kernel-doc" -none -Wall "$@" 2>&1) |
-		sed -E 's/:[0-9]+: /: /' | sort
+		sed -E 's/:[0-9]+:? /: /' | sort
 }
 if [ $(( ${#added[@]} + ${#modified[@]} )) -gt 0 ]; then
 	kbase=$(mktemp -d)

@@ -10,6 +10,13 @@
 #                      CPUs and checks that the kernel brought up N;
 #                      kunit/NAME.known-reports, if any, adds to the reports
 #                      tolerated in the log (kunit/known-reports).
+#                      A '# kernel_args: ARGS' line boots the kernel with
+#                      ARGS; '# build: OTHER' boots the kernel OTHER builds,
+#                      in OTHER's build directory and from its kunitconfig
+#                      (nothing is rebuilt when OTHER ran before);
+#                      '# filter: GLOB' is the default KUNIT_FILTER;
+#                      '# require: GLOB' names cases (suite.case) that must
+#                      run and pass: their skip fails the run.
 #   KUNIT_CPUS=N       overrides the config's CPU count (QEMU only)
 #   KUNIT_ARGS="..."   extra kunit.py arguments (e.g. --filter)
 #   KUNIT_FILTER=GLOB  run only the suites GLOB matches (kunit.py's
@@ -30,7 +37,14 @@ config=${KUNIT_CONFIG:-default}
 kc="$ROOT/kunit/$config.kunitconfig"
 [ -f "$kc" ] || die "no $kc"
 cpus=${KUNIT_CPUS:-$(frag_key "$kc" cpus)}
+kargs=$(frag_key "$kc" kernel_args)
+build=$(frag_key "$kc" build)
+build=${build:-$config}
+[ -f "$ROOT/kunit/$build.kunitconfig" ] || die "kunit/$config.kunitconfig: no kunit/$build.kunitconfig to build in"
+KUNIT_FILTER=${KUNIT_FILTER:-$(frag_key "$kc" filter)}
+require=$(frag_key "$kc" require)
 args=()
+[ -z "$kargs" ] || args+=("--kernel_args=$kargs")
 # Through ccache (its cache under build/), as the matrix builds: a rerun
 # compiles nothing it compiled before.
 cc="ccache gcc"
@@ -51,21 +65,25 @@ esac
 t=$(tree_dir)
 name=$ARCH
 [ "$config" = default ] || name=$ARCH-$config
-if [ -n "${KERNEL_SRC:-}" ]; then out="$t.$name"; else out="$WORK/$name"; fi
+bname=$ARCH
+[ "$build" = default ] || bname=$ARCH-$build
+if [ -n "${KERNEL_SRC:-}" ]; then out="$t.$bname"; else out="$WORK/$bname"; fi
 results="$WORK/results"
 mkdir -p "$results"
 rm -f "$results/kunit-$name".*
 log="$results/kunit-$name.log"
 : >"$log"
 
-info "kunit.py run --arch=$ARCH ($config${cpus:+, $cpus CPUs}), build dir $out"
+info "kunit.py run --arch=$ARCH ($config${cpus:+, $cpus CPUs}${kargs:+, booted with $kargs}), build dir $out"
 start=$(date +%s)
+# The console log of this run only, never an earlier one's.
+rm -f "$out/test.log"
 # While kunit.py builds (it prints nothing for minutes), say how far it got.
 ticker "$name: kunit.py building or running" "$out"
 set +e
 # shellcheck disable=SC2086
 (cd "$t" && python3 tools/testing/kunit/kunit.py run --arch="$ARCH" \
-	--build_dir="$out" --kunitconfig=mm/tests --kunitconfig="$kc" \
+	--build_dir="$out" --kunitconfig=mm/tests --kunitconfig="$ROOT/kunit/$build.kunitconfig" \
 	--jobs="$(nproc)" --timeout="${KUNIT_TIMEOUT:-1500}" "${args[@]}" --make_options="CC=$cc" \
 	--json="$results/kunit-$name.json" ${KUNIT_ARGS:-} ${KUNIT_FILTER:+"$KUNIT_FILTER"}) 2>&1 |
 	tee "$log"
@@ -78,6 +96,7 @@ allow=(--allow "$ROOT/kunit/known-reports")
 [ -f "$ROOT/kunit/$config.known-reports" ] && allow+=(--allow "$ROOT/kunit/$config.known-reports")
 python3 "$ROOT/scripts/kunit_results.py" --name "kunit-$name" \
 	--json "$results/kunit-$name.json" ${KUNIT_FILTER:+--filter "$KUNIT_FILTER"} \
+	${require:+--require "$require"} \
 	--suites "$t/mm/tests" --config "$out/.config" \
 	--console "$results/kunit-$name.console.log" "${allow[@]}" ${cpus:+--cpus "$cpus"} \
 	--counts "$results/kunit-$name.counts" || rc=1

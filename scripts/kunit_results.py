@@ -183,6 +183,9 @@ def main():
                     help="file of regular expressions of known reports (repeatable)")
     ap.add_argument("--kmemleak", action="store_true",
                     help="the log must hold a kmemleak scan that found nothing")
+    ap.add_argument("--require", action="append", default=[],
+                    help="a glob of case paths (suite.case[.param]) that must run and pass: "
+                         "a skip counts as a failure")
     ap.add_argument("--cpus", type=int,
                     help="the number of CPUs the kernel must say it brought up")
     a = ap.parse_args()
@@ -198,16 +201,25 @@ def main():
         problems.append(f"no usable results in {a.json}: {e}")
 
     seen = {}
+    required = {g: 0 for g in a.require}
     for path, status in cases(root):
         seen.setdefault(path[0], 0)
         seen[path[0]] += 1
+        name = '.'.join(path)
+        must = [g for g in required if fnmatch.fnmatchcase(name, g)]
+        for g in must:
+            required[g] += 1
         if status == "PASS":
             passed += 1
-        elif status == "SKIP":
+        elif status == "SKIP" and not must:
             skipped += 1
         else:
             failed += 1
-            problems.append(f"{status}: {'.'.join(path)}")
+            problems.append(f"{status}: {name}" + (" (required to pass)" if status == "SKIP" else ""))
+    for g, n in required.items():
+        if not n:
+            failed += 1
+            problems.append(f"MISSING: no case matching {g} ran (required to pass)")
 
     if a.suites:
         expected = expected_suites(a.suites, a.config)

@@ -205,6 +205,23 @@ test_kunit_results_filter() {
 		--json "$d/r.json" --filter 'vma_m*' --suites "$d/src" --counts "$d/counts"
 }
 
+test_kunit_results_required_case() {
+	local d="$S/require"
+	mkdir -p "$d"
+	printf '{"name": "g", "sub_groups": [{"name": "vma_stats", "sub_groups": [], "test_cases": [{"name": "boot", "status": "SKIP"}, {"name": "other", "status": "SKIP"}]}], "test_cases": []}\n' >"$d/r.json"
+	# A required case that skipped is a failure; a skip elsewhere is not.
+	expect_fail "SKIP: vma_stats.boot \\(required to pass\\)" python3 "$ROOT/scripts/kunit_results.py" \
+		--name t --json "$d/r.json" --require 'vma_stats.boot' --counts "$d/counts" || return 1
+	[ "$(cat "$d/counts")" = "0 1 1" ] || { echo "    counts: $(cat "$d/counts")"; return 1; }
+	# A required case that did not run at all is one too.
+	expect_fail "MISSING: no case matching vma_stats.absent" python3 "$ROOT/scripts/kunit_results.py" \
+		--name t --json "$d/r.json" --require 'vma_stats.absent' --counts "$d/counts" || return 1
+	sed -i 's/"boot", "status": "SKIP"/"boot", "status": "PASS"/' "$d/r.json"
+	python3 "$ROOT/scripts/kunit_results.py" --name t --json "$d/r.json" \
+		--require 'vma_stats.boot' --counts "$d/counts" || return 1
+	[ "$(cat "$d/counts")" = "1 0 1" ] || { echo "    counts: $(cat "$d/counts")"; return 1; }
+}
+
 test_kernel_log_reports_fail() {
 	local d="$S/log"
 	mkdir -p "$d"
