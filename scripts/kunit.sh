@@ -96,7 +96,7 @@ allow=(--allow "$ROOT/kunit/known-reports")
 [ -f "$ROOT/kunit/$config.known-reports" ] && allow+=(--allow "$ROOT/kunit/$config.known-reports")
 python3 "$ROOT/scripts/kunit_results.py" --name "kunit-$name" \
 	--json "$results/kunit-$name.json" ${KUNIT_FILTER:+--filter "$KUNIT_FILTER"} \
-	${require:+--require "$require"} \
+	${require:+--require "$require"} --log "$log" \
 	--suites "$t/mm/tests" --config "$out/.config" \
 	--console "$results/kunit-$name.console.log" "${allow[@]}" ${cpus:+--cpus "$cpus"} \
 	--counts "$results/kunit-$name.counts" || rc=1

@@ -127,6 +127,21 @@ def kmemleak_leaks(console):
     return leaks
 
 
+def build_errors(log):
+    """The compiler's and make's error lines in kunit.py's output, if the
+    kernel did not build (kunit.py logs the build's stderr), else []."""
+    try:
+        with open(log, encoding="utf-8", errors="replace") as f:
+            text = f.read()
+    except OSError:
+        return []
+    if not re.search(r"ERROR:root:|Error: |BUILD_FAILURE|failed to build", text):
+        return []
+    errs = [l.strip() for l in text.splitlines()
+            if re.search(r"(: (fatal )?error: |\*\*\* \[|^make.*Error \d|undefined reference)", l)]
+    return errs or [l.strip() for l in text.splitlines() if "ERROR:root:" in l][:1]
+
+
 def finish(a, passed, failed, skipped, problems):
     """Count the kernel reports of --console as failures, check the CPUs
     brought up (--cpus), write --counts, print the problems and the totals;
@@ -183,6 +198,8 @@ def main():
                     help="file of regular expressions of known reports (repeatable)")
     ap.add_argument("--kmemleak", action="store_true",
                     help="the log must hold a kmemleak scan that found nothing")
+    ap.add_argument("--log", help="kunit.py's own output: a build failure there is "
+                    "one failure that quotes the build's errors, not one per suite")
     ap.add_argument("--require", action="append", default=[],
                     help="a glob of case paths (suite.case[.param]) that must run and pass: "
                          "a skip counts as a failure")
@@ -196,6 +213,19 @@ def main():
         with open(a.json, encoding="utf-8") as f:
             root = json.load(f)
     except (OSError, ValueError) as e:
+        errs = build_errors(a.log) if a.log else []
+        if errs:
+            # The kernel did not build: nothing ran, and nothing else in
+            # this run (suites, console, CPUs) means anything.
+            with open(a.counts, "w", encoding="utf-8") as f:
+                f.write("0 1 0\n")
+            print(f"{a.name}: BUILD FAILED: the kernel did not build; its errors:", file=sys.stderr)
+            for l in errs[:10]:
+                print(f"{a.name}:   {l}", file=sys.stderr)
+            if len(errs) > 10:
+                print(f"{a.name}:   ... and {len(errs) - 10} more (see {a.log})", file=sys.stderr)
+            print(f"{a.name}: 0 passed, 1 failed, 0 skipped", file=sys.stderr)
+            return 1
         root = {}
         failed += 1
         problems.append(f"no usable results in {a.json}: {e}")

@@ -7,12 +7,13 @@
 #   vma_stats=1; whether Debian's archive serves a newer release of a base
 #   than the recorded one, or a newer mainline package (scripts/drift.sh);
 #   the upstream checks (checkpatch, kernel-doc, sparse, W=1,
-#   tools/testing/vma) on both series; the mainline series' build matrix
+#   tools/testing/vma) on the mainline series; the mainline series' build matrix
 #   (kconfig/7.3/build-*.config) and every patch of it built on its own;
 #   both series in an x86_64 QEMU guest with 4 CPUs; the 6.12 series'
 #   vma_stats kselftest in an x86_64 guest; then, each while the run stays
 #   within its time budget (timed_step below): the 6.12 suites again in
-#   the selftest kernel followed by a kmemleak scan; the mainline series
+#   the selftest kernel followed by a kmemleak scan; the checks on the
+#   6.12 series; the mainline series
 #   under UML with the debug configuration (DEBUG_VM, DEBUG_VM_MAPLE_TREE,
 #   lockdep, KASAN).
 #   Ends with one line
@@ -105,14 +106,15 @@ done
 [ -n "$mainline" ] && [ -n "$backport" ] || die "bases must name a mainline base (series patches) and a backport"
 # The mainline series: UML (also booted with counting on), checks, build
 # matrix, per-patch builds, x86_64 SMP, then as time allows the debug
-# configuration. The backport: UML, x86_64 SMP and its kselftest guest.
+# configuration. The backport: UML, x86_64 SMP and its kselftest guest,
+# then as time allows kmemleak and its checks (it does not change while
+# the mainline series is ported).
 step "tooling" "$(r "$default" tests)" "$ROOT/tests/run.sh"
 step "kunit um $mainline" "$(r "$mainline" kunit-um)" env BASE=$mainline ARCH=um KUNIT_CONFIG=default "$ROOT/scripts/kunit.sh"
 step "kunit um boot $mainline" "$(r "$mainline" kunit-um-boot)" env BASE=$mainline ARCH=um KUNIT_CONFIG=boot "$ROOT/scripts/kunit.sh"
 step "kunit um $backport" "$(r "$backport" kunit-um)" env BASE=$backport ARCH=um KUNIT_CONFIG=default "$ROOT/scripts/kunit.sh"
 step "drift" "$(r "$default" drift)" env BASE= "$ROOT/scripts/drift.sh"
 step "check $mainline" "$(r "$mainline" check)" env BASE=$mainline CHECK_MATRIX=0 "$ROOT/scripts/check.sh"
-step "check $backport" "$(r "$backport" check)" env BASE=$backport CHECK_MATRIX=0 "$ROOT/scripts/check.sh"
 for f in "$ROOT"/kconfig/$mainline/build-*.config; do
 	c=${f##*/build-}
 	c=${c%.config}
@@ -123,5 +125,6 @@ step "kunit x86_64 smp $mainline" "$(r "$mainline" kunit-x86_64-smp)" env BASE=$
 step "kunit x86_64 smp $backport" "$(r "$backport" kunit-x86_64-smp)" env BASE=$backport ARCH=x86_64 KUNIT_CONFIG=smp "$ROOT/scripts/kunit.sh"
 step "selftest $backport" "$(r "$backport" selftest)" env BASE=$backport "$ROOT/scripts/selftest.sh"
 timed_step 1 "kmemleak x86_64 $backport" "$(r "$backport" kmemleak)" env BASE=$backport "$ROOT/scripts/selftest.sh" kmemleak
+timed_step 3 "check $backport" "$(r "$backport" check)" env BASE=$backport CHECK_MATRIX=0 "$ROOT/scripts/check.sh"
 timed_step 8 "kunit um debug $mainline" "$(r "$mainline" kunit-um-debug)" env BASE=$mainline ARCH=um KUNIT_CONFIG=debug "$ROOT/scripts/kunit.sh"
 finish

@@ -205,6 +205,26 @@ test_kunit_results_filter() {
 		--json "$d/r.json" --filter 'vma_m*' --suites "$d/src" --counts "$d/counts"
 }
 
+test_kunit_results_build_failure_is_one_failure() {
+	local d="$S/buildfail"
+	mkdir -p "$d/src"
+	printf 'static struct kunit_suite s = {\n\t.name = "one",\n};\n' >"$d/src/a_kunit.c"
+	printf 'static struct kunit_suite t = {\n\t.name = "two",\n};\n' >"$d/src/b_kunit.c"
+	# What kunit.py prints when the kernel does not build: no JSON results.
+	cat >"$d/kunit.log" <<'LOG'
+[10:00:00] Building KUnit Kernel ...
+ERROR:root:../mm/vma_stats.c: In function 'vma_stats_init':
+../mm/vma_stats.c:42:9: error: 'nope' undeclared (first use in this function)
+make[4]: *** [../scripts/Makefile.build:287: mm/vma_stats.o] Error 1
+LOG
+	expect_fail "BUILD FAILED" python3 "$ROOT/scripts/kunit_results.py" --name t \
+		--json "$d/none.json" --suites "$d/src" --log "$d/kunit.log" --counts "$d/counts" || return 1
+	# One failure, quoting the compiler, and no suite reported missing.
+	grep -q "vma_stats.c:42:9: error: 'nope' undeclared" "$LOG" || { echo "    the error is not quoted"; return 1; }
+	! grep -q MISSING "$LOG" || { echo "    suites reported missing after a failed build"; return 1; }
+	[ "$(cat "$d/counts")" = "0 1 0" ] || { echo "    counts: $(cat "$d/counts")"; return 1; }
+}
+
 test_kunit_results_required_case() {
 	local d="$S/require"
 	mkdir -p "$d"
