@@ -53,6 +53,22 @@ while read -r p; do
 	fi
 done < <(series)
 
+# No patch over 40 KB: a reviewer reads a patch whole, and mm's maintainers
+# ask for larger ones to be split.
+max_bytes=$((40 * 1024))
+big=""
+largest=0 largest_name=""
+while read -r p; do
+	n=$(wc -c <"$PATCH_DIR/$p")
+	[ "$n" -gt "$largest" ] && largest=$n largest_name=$p
+	[ "$n" -gt "$max_bytes" ] && big="$big $p ($n bytes)"
+done < <(series)
+if [ -z "$big" ]; then
+	ok "no patch over 40 KB (largest: $largest_name, $largest bytes)"
+else
+	bad "patches over 40 KB ($max_bytes bytes), to be split:$big"
+fi
+
 # No patch rewrites or deletes more than a handful of lines an earlier patch
 # of the series added: a fix is folded into the patch it fixes.
 if out=$(python3 "$ROOT/scripts/rewrites.py" "$t" "$base" HEAD --max 5 2>&1); then
