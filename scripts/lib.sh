@@ -250,3 +250,20 @@ initramfs() {
 	"$dir/gen_init_cpio" "$dir/initramfs.list" >"$dir/initramfs.cpio" ||
 		die "gen_init_cpio failed"
 }
+
+# build_vmastat TREE DIR [LDFLAGS]: tools/mm/vmastat of the series in TREE,
+# built by tools/mm's own Makefile (make -C tools/mm vmastat, so that the
+# series' Makefile hunk is what builds it) in a copy, under DIR, of the
+# tools directories it needs: TREE is left as it was. -Werror, and LDFLAGS
+# (-static for a guest) added to the Makefile's own. Prints the binary.
+build_vmastat() {
+	local t=$1 d=$2 ld=${3:-} sub
+	[ -f "$t/tools/mm/vmastat.c" ] || { echo "no $t/tools/mm/vmastat.c: the series is not applied" >&2; return 1; }
+	rm -rf "$d/tools"
+	mkdir -p "$d/tools"
+	for sub in mm lib scripts include build; do
+		cp -r "$t/tools/$sub" "$d/tools/" || return 1
+	done
+	CFLAGS="-O2 -Werror" LDFLAGS="$ld" make -s -C "$d/tools/mm" vmastat >&2 || return 1
+	echo "$d/tools/mm/vmastat"
+}

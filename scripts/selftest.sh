@@ -94,10 +94,9 @@ sel="$t/tools/testing/selftests"
 gcc -static -O2 -Wall -I "$sel" -I "$sel/mm" -o "$initrd_dir/vma_stats" "$src" -lpthread \
 	>>"$log" 2>&1 || { tail -20 "$log" >&2; die "cannot build $src; log in $log"; }
 # tools/mm/vmastat of the series, and the stall measurement of make bench.
-vmastat_src="$t/tools/mm/vmastat.c"
-[ -f "$vmastat_src" ] || die "no $vmastat_src: the series is not applied in $t"
-gcc -static -O2 -Wall -Wextra -o "$initrd_dir/vmastat" "$vmastat_src" >>"$log" 2>&1 ||
-	{ tail -20 "$log" >&2; die "cannot build $vmastat_src; log in $log"; }
+vmastat_bin=$(build_vmastat "$t" "$WORK/selftest-tools" -static 2>>"$log") ||
+	{ tail -20 "$log" >&2; die "cannot build tools/mm/vmastat with make -C tools/mm; log in $log"; }
+cp "$vmastat_bin" "$initrd_dir/vmastat"
 gcc -static -O2 -Wall -o "$initrd_dir/stall" "$ROOT/scripts/stall.c" -lpthread >>"$log" 2>&1 ||
 	{ tail -20 "$log" >&2; die "cannot build scripts/stall.c; log in $log"; }
 cat >"$initrd_dir/init.body" <<'EOF'

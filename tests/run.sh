@@ -403,21 +403,22 @@ test_guestbench_results_check() {
 # vmastat (tools/mm/vmastat.c, added by the series) on the recorded /proc
 # tree tests/vmastat/proc; expected output in tests/vmastat/expected
 # (VMASTAT_UPDATE=1 rewrites it from the tool's output instead of comparing).
-VMASTAT_SRC=${VMASTAT_SRC:-$WORK/linux/tools/mm/vmastat.c}
+# Built by tools/mm's own Makefile (build_vmastat), from VMASTAT_TREE.
+VMASTAT_TREE=${VMASTAT_TREE:-$WORK/linux}
 VMASTAT_T="$ROOT/tests/vmastat"
-VMASTAT_CC=(gcc -Wall -Wextra -Werror -O2)
 VMASTAT_RUN=()	# a command prefix to run the tool with (setpriv)
 
 vmastat_build() { # into $S/vmastat/vmastat; again only when the source changed
-	local d="$S/vmastat"
-	[ -f "$VMASTAT_SRC" ] ||
-		{ echo "    $VMASTAT_SRC missing: the series in the tree lacks tools/mm/vmastat.c"; return 1; }
+	local d="$S/vmastat" src="$VMASTAT_TREE/tools/mm/vmastat.c" bin
+	[ -f "$src" ] ||
+		{ echo "    $src missing: the series in the tree lacks tools/mm/vmastat.c"; return 1; }
 	mkdir -p "$d"
-	cmp -s "$VMASTAT_SRC" "$d/vmastat.c" && [ -x "$d/vmastat" ] && return 0
+	cmp -s "$src" "$d/vmastat.c" && [ -x "$d/vmastat" ] && return 0
 	rm -f "$d/vmastat" "$d/vmastat.c"
-	"${VMASTAT_CC[@]}" -o "$d/vmastat" "$VMASTAT_SRC" >"$LOG" 2>&1 ||
-		{ echo "    ${VMASTAT_CC[*]} $VMASTAT_SRC failed:"; sed 's/^/    | /' "$LOG"; return 1; }
-	cp "$VMASTAT_SRC" "$d/vmastat.c"
+	bin=$(build_vmastat "$VMASTAT_TREE" "$d/build" 2>"$LOG") ||
+		{ echo "    make -C tools/mm vmastat failed:"; sed 's/^/    | /' "$LOG"; return 1; }
+	cp "$bin" "$d/vmastat"
+	cp "$src" "$d/vmastat.c"
 }
 
 vmastat_tree() { # vmastat_tree DIR: a fresh copy of the recorded tree
