@@ -84,6 +84,11 @@ for c in "${commits[@]}"; do
 		done
 		[ -n "$want" ] && files+=("${f%.c}.o")
 	done
+	# The configurations of one patch build at the same time, from the
+	# same checkout: much of a per-patch build is make's own start
+	# (olddefconfig evaluates every Kconfig compiler test, then kbuild's
+	# prepare checks), one core's work each, which two builds overlap.
+	todo=()
 	for cfg in "${configs[@]}"; do
 		out="$WORK/bisect-$cfg"
 		[ -n "${KERNEL_SRC:-}" ] && out="$t.bisect-$cfg"
@@ -98,9 +103,9 @@ for c in "${commits[@]}"; do
 		for o in "${files[@]}"; do
 			[ -f "$fin/$o" ] && objs+=("$o")
 		done
+		rm -f "$out/.vmascope-result"
 		if [ ${#objs[@]} -eq 0 ]; then
-			passed=$((passed + 1))
-			printf 'bisect: ok     %s: no object of this configuration to build\n' "$label"
+			echo "ok no object of this configuration to build" >"$out/.vmascope-result"
 			continue
 		fi
 		# The same commit, configuration, objects and compiler as a build
@@ -109,36 +114,66 @@ for c in "${commits[@]}"; do
 		key=$(printf '%s\n' "$c" "${objs[*]}" "$(cat "$fin/.config")" "$(gcc --version | head -1)" \
 			"$(cat "$0")" | sha1sum | cut -d' ' -f1)
 		if [ -f "$out/.vmascope-passed/$key" ]; then
-			passed=$((passed + 1))
-			printf 'bisect: ok     %s (%d objects; built and passed before, unchanged)\n' \
-				"$label" "${#objs[@]}"
+			echo "ok ${#objs[@]} objects; built and passed before, unchanged" >"$out/.vmascope-result"
 			continue
 		fi
-		echo "== $label: ${objs[*]}" >>"$log"
+		todo+=("$cfg")
+		printf '%s\n' "$key" "${objs[@]}" >"$out/.vmascope-todo"
+	done
+	if [ ${#todo[@]} -gt 0 ]; then
 		[ "$(git -C "$wt" rev-parse HEAD)" = "$c" ] || git -C "$wt" checkout -q --detach "$c"
-		cp "$fin/.config" "$out/.config"
-		one="$out/.vmascope-last.log"
-		if make -C "$wt" ARCH="$arch" O="$out" CC="ccache gcc" olddefconfig >"$one" 2>&1 &&
-		   make -C "$wt" ARCH="$arch" O="$out" CC="ccache gcc" -j"$(nproc)" "${objs[@]}" >>"$one" 2>&1; then
-			# The build bots report warnings commit by commit: the
-			# final builds have none, nor may any patch on the way.
-			w=$(build_warnings "$one" "$wt")
-			if [ -z "$w" ]; then
-				mkdir -p "$out/.vmascope-passed"
-				touch "$out/.vmascope-passed/$key"
-				passed=$((passed + 1))
-				printf 'bisect: ok     %s (%d objects)\n' "$label" "${#objs[@]}"
+	fi
+	for cfg in "${todo[@]}"; do
+		out="$WORK/bisect-$cfg"
+		[ -n "${KERNEL_SRC:-}" ] && out="$t.bisect-$cfg"
+		fin="$WORK/build-$cfg"
+		[ -n "${KERNEL_SRC:-}" ] && fin="$t.build-$cfg"
+		(
+			mapfile -t todo_lines <"$out/.vmascope-todo"
+			key=${todo_lines[0]}
+			objs=("${todo_lines[@]:1}")
+			one="$out/.vmascope-last.log"
+			echo "== patch $i/$n ($cfg): $subject: ${objs[*]}" >"$one"
+			cp "$fin/.config" "$out/.config"
+			if make -C "$wt" ARCH="$arch" O="$out" CC="ccache gcc" olddefconfig >>"$one" 2>&1 &&
+			   make -C "$wt" ARCH="$arch" O="$out" CC="ccache gcc" -j"$(nproc)" "${objs[@]}" >>"$one" 2>&1; then
+				# The build bots report warnings commit by commit:
+				# the final builds have none, nor may any patch on
+				# the way.
+				w=$(build_warnings "$one" "$wt")
+				if [ -z "$w" ]; then
+					mkdir -p "$out/.vmascope-passed"
+					touch "$out/.vmascope-passed/$key"
+					echo "ok ${#objs[@]} objects" >"$out/.vmascope-result"
+				else
+					{ echo "FAILED warnings"; printf '%s\n' "$w" | head -5; } >"$out/.vmascope-result"
+				fi
 			else
-				failed=$((failed + 1))
-				printf 'bisect: FAILED %s: warnings\n' "$label"
-				printf '%s\n' "$w" | head -5 | sed 's/^/    /'
+				{ echo "FAILED build"; { grep -E 'error|Error|No such file' "$one" || true; } | head -5; } \
+					>"$out/.vmascope-result"
 			fi
-		else
+		) &
+	done
+	wait
+	for cfg in "${configs[@]}"; do
+		out="$WORK/bisect-$cfg"
+		[ -n "${KERNEL_SRC:-}" ] && out="$t.bisect-$cfg"
+		label="patch $i/$n ($cfg): $subject"
+		[ -f "$out/.vmascope-last.log" ] && [ -f "$out/.vmascope-todo" ] && cat "$out/.vmascope-last.log" >>"$log"
+		rm -f "$out/.vmascope-todo"
+		res=$(sed -n 1p "$out/.vmascope-result" 2>/dev/null)
+		case "$res" in
+		"ok no object"*)
+			passed=$((passed + 1))
+			printf 'bisect: ok     %s: %s\n' "$label" "${res#ok }" ;;
+		ok*)
+			passed=$((passed + 1))
+			printf 'bisect: ok     %s (%s)\n' "$label" "${res#ok }" ;;
+		*)
 			failed=$((failed + 1))
-			printf 'bisect: FAILED %s\n' "$label"
-			{ grep -E 'error|Error|No such file' "$one" || true; } | head -5 | sed 's/^/    /'
-		fi
-		cat "$one" >>"$log"
+			printf 'bisect: FAILED %s%s\n' "$label" "$([ "${res:-}" = "FAILED warnings" ] && echo ": warnings")"
+			sed -n '2,$p' "$out/.vmascope-result" 2>/dev/null | sed 's/^/    /' ;;
+		esac
 	done
 done
 printf '%s %s 0\n' "$passed" "$failed" >"$results/bisect.counts"

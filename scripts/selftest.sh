@@ -18,8 +18,8 @@
 # not finish, and on any WARNING, BUG, KASAN, lockdep or Oops report in the
 # kernel log (kunit/known-reports lists the few that are tolerated).
 #
-# scripts/selftest.sh kmemleak: boot the same kernel with its KUnit suites
-# on (they run at boot, before /init), then have /init scan for leaks with
+# scripts/selftest.sh kmemleak: boot the same kernel (2 CPUs) with its KUnit
+# suites on (they run at boot, before /init), then have /init scan for leaks with
 # kmemleak (DEBUG_KMEMLEAK, in the fragment) once the suites are done: the
 # suites' KTAP is checked as scripts/kunit.sh checks it, and any
 # unreferenced object fails the run. Results: build/results/kmemleak.*.
@@ -136,6 +136,9 @@ initramfs "$initrd_dir" "$t" "sh mount mkdir cat echo uname reboot poweroff slee
 	"$initrd_dir/vma_stats" "$initrd_dir/vmastat" "$initrd_dir/stall"
 
 console="$results/$mode.console.log"
+# Two CPUs (the fragment has SMP): the kmemleak boot's KTAP check also
+# checks that both were brought up, the suites running on an SMP kernel.
+cpus=2
 if [ "$mode" != selftest ]; then
 	append="kunit.enable=0 vmascope_mode=$mode"
 	[ "$mode" = kmemleak ] && append="vmascope_mode=kmemleak"
@@ -145,7 +148,7 @@ fi
 info "booting under QEMU (TCG, at most $timeout_s s); console in $console"
 boot=$(date +%s)
 set +e
-timeout -k 10 "$timeout_s" qemu-system-x86_64 -accel tcg -m 1G -smp 2 \
+timeout -k 10 "$timeout_s" qemu-system-x86_64 -accel tcg -m 1G -smp "$cpus" \
 	-nographic -no-reboot -kernel "$kernel" -initrd "$initrd_dir/initramfs.cpio" \
 	-append "console=ttyS0 panic=-1 oops=panic $append" </dev/null >"$console" 2>&1
 qrc=$?
@@ -160,7 +163,7 @@ if [ "$mode" = kmemleak ]; then
 	grep -E '(Testing complete|FAILED|CRASHED)' "$results/kmemleak.kunit.log" >&2 || true
 	python3 "$ROOT/scripts/kunit_results.py" --name kmemleak --json "$results/kmemleak.json" \
 		--suites "$t/mm/tests" --config "${out:-/nonexistent}/.config" --console "$console" \
-		--allow "$ROOT/kunit/known-reports" --kmemleak --counts "$results/kmemleak.counts" || rc=1
+		--allow "$ROOT/kunit/known-reports" --kmemleak --cpus "$cpus" --counts "$results/kmemleak.counts" || rc=1
 elif [ "$mode" = stall ]; then
 	grep -q '^vmascope-stall: end exit=0' "$console" ||
 		{ tail -20 "$console" >&2; die "the stall run did not finish; console in $console"; }

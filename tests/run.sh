@@ -633,14 +633,17 @@ if [ $# -gt 0 ]; then
 else
 	mapfile -t tests < <(declare -F | awk '$3 ~ /^test_/ {print $3}')
 fi
+ts=$(date +%s)
 setup_user_tree
+echo "tests: a user's tree to work on in $(( $(date +%s) - ts )) s"
 for t in "${tests[@]}"; do
+	ts=$(date +%s)
 	if (set +e; "$t") >"$S/$t.out" 2>&1; then
 		passed=$((passed + 1))
-		echo "tests: ok     ${t#test_}"
+		echo "tests: ok     ${t#test_} ($(( $(date +%s) - ts )) s)"
 	else
 		failed=$((failed + 1))
-		echo "tests: FAILED ${t#test_}"
+		echo "tests: FAILED ${t#test_} ($(( $(date +%s) - ts )) s)"
 		sed 's/^/  /' "$S/$t.out"
 	fi
 done
