@@ -21,7 +21,7 @@ APT_ROOT="$ROOT/build/apt"
 # apt_private SUITE: set APT to apt-get/apt-cache options for SUITE's
 # private state, making it if needed.
 apt_private() {
-	local suite=$1 a uri
+	local suite=$1 a uri lock
 	a="$APT_ROOT/$suite"
 	mkdir -p "$a/lists/partial" "$a/cache/archives/partial" "$a/parts" "$a/prefs"
 	uri=$(python3 "$ROOT/scripts/archive_uri.py" "$suite") || die "cannot find an archive for $suite in this machine's apt sources"
@@ -34,11 +34,17 @@ apt_private() {
 		-o "Dir::State::Lists=$a/lists" -o "Dir::Cache=$a/cache"
 		-o "Dir::State::status=/dev/null" -o "APT::Sandbox::User=root"
 		-o "Debug::NoLocking=1" -o "Acquire::Languages=none")
+	# apt's own locks are off (they are the system's); one refresh of a
+	# suite's lists at a time, as two runs of the tooling may need them
+	# together (make test fetches both bases' trees at once).
+	exec {lock}>"$a/lock"
+	flock "$lock"
 	if [ -n "${ARCHIVE_REFRESH:-}" ] || [ -z "$(find "$a/lists" -maxdepth 1 -name '*Packages*' -mmin -60 2>/dev/null)" ]; then
 		info "asking $uri for $suite's package lists"
 		apt-get -qq "${APT[@]}" update >"$a/update.log" 2>&1 ||
 			{ sed 's/^/  /' "$a/update.log" >&2; die "apt-get update of $uri $suite failed"; }
 	fi
+	exec {lock}>&-
 }
 
 # versions PACKAGE SUITE: newest first.
@@ -89,8 +95,8 @@ fetch)
 		deb=$(ls "$debs/${pkg}_${ver/:/%3a}_"*.deb 2>/dev/null | head -1 || true)
 		if [ -z "$deb" ]; then
 			info "downloading $pkg $ver from $suite"
-			(cd "$debs" && apt-get -q "${APT[@]}" download "$pkg=$ver") >"$debs/download.log" 2>&1 ||
-				{ sed 's/^/  /' "$debs/download.log" >&2; die "apt-get download $pkg=$ver failed"; }
+			(cd "$debs" && apt-get -q "${APT[@]}" download "$pkg=$ver") >"$debs/$pkg.log" 2>&1 ||
+				{ sed 's/^/  /' "$debs/$pkg.log" >&2; die "apt-get download $pkg=$ver failed"; }
 			deb=$(ls "$debs/${pkg}_${ver/:/%3a}_"*.deb 2>/dev/null | head -1) ||
 				die "apt-get download $pkg=$ver wrote no .deb"
 		fi

@@ -82,12 +82,23 @@ timed_step() { # timed_step MINUTES NAME COUNTS-FILE CMD...
 }
 
 # Every base's tree, with its series applied.
+# The bases' trees are fetched and their series applied at the same time:
+# unpacking and committing a tree is one core's work at a time (xz, then
+# git hashing every file) with waits on the disk in between. Each line of
+# their output says which base it is from.
 setup() {
-	local b
+	local b rc=0
 	"$ROOT/scripts/deps.sh" || return
 	for b in $(base_names); do
-		BASE=$b "$ROOT/scripts/tree.sh" && BASE=$b "$ROOT/scripts/apply.sh" || return
+		rm -f "$results/setup-$b.rc"
+		{ BASE=$b "$ROOT/scripts/tree.sh" && BASE=$b "$ROOT/scripts/apply.sh"
+		  echo $? >"$results/setup-$b.rc"; } 2>&1 | sed -u "s/^/$b: /" &
 	done
+	wait
+	for b in $(base_names); do
+		[ "$(cat "$results/setup-$b.rc" 2>/dev/null)" = 0 ] || { echo "setup: $b failed"; rc=1; }
+	done
+	return "$rc"
 }
 step setup "$results/none" setup
 if [ "$total_f" -ne 0 ]; then
