@@ -650,8 +650,8 @@ report() {
 # The fresh-machine tree runs alongside the others: unpacking and
 # committing a kernel tree takes a minute or two of one core and the disk,
 # and shares no file with the other tests (its own build dir, log and
-# bases file; it reads the archive's package lists, which nothing else
-# refreshes while they are under an hour old).
+# bases file; the archive's package lists it reads are refreshed under a
+# lock, scripts/archive.sh).
 bg= bg_ts=
 for i in "${!tests[@]}"; do
 	[ "${tests[$i]}" = test_fresh_machine_tree ] || continue
