@@ -87,6 +87,11 @@ version=$(tree_version "$tmp")
 info "committing the base tree ($version, $pkg $ver)"
 git -C "$tmp" init -q -b base
 git -C "$tmp" config core.autocrlf false
+# The base commit leaves every object loose, and the next commit or git am
+# would start an automatic gc that packs ~90000 objects in the background,
+# taking a core from the builds and tests that follow.
+git -C "$tmp" config gc.auto 0
+git -C "$tmp" config maintenance.auto false
 git -C "$tmp" check-ignore -q mm/vma.c && die "unpacked tree still ignores mm/vma.c"
 # -f: the tarball is pristine source, and upstream tracks files that its
 # own .gitignore would skip (every .kunitconfig, for one).
