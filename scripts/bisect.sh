@@ -134,8 +134,23 @@ for c in "${commits[@]}"; do
 			objs=("${todo_lines[@]:1}")
 			one="$out/.vmascope-last.log"
 			echo "== patch $i/$n ($cfg): $subject: ${objs[*]}" >"$one"
-			cp "$fin/.config" "$out/.config"
-			if make -C "$wt" ARCH="$arch" O="$out" CC="ccache gcc" olddefconfig >>"$one" 2>&1 &&
+			# The final .config brought to this patch: olddefconfig
+			# only when a Kconfig file differs from the patch it
+			# was last brought to (most patches touch none, and
+			# olddefconfig costs several seconds of compiler tests).
+			kkey=$(printf '%s\n' "$(cat "$fin/.config")" \
+				"$(git -C "$wt" ls-tree -r "$c" | grep -E '(^|/)Kconfig[^/]*$' | sha1sum)" | sha1sum | cut -d' ' -f1)
+			if [ -f "$out/.config" ] && [ "$(cat "$out/.vmascope-kconfig" 2>/dev/null)" = "$kkey" ]; then
+				echo "(.config: no Kconfig file changed since the last patch brought to it)" >>"$one"
+				config_current=true
+			else
+				rm -f "$out/.vmascope-kconfig"
+				cp "$fin/.config" "$out/.config"
+				config_current=false
+			fi
+			if { [ "$config_current" = true ] ||
+			     { make -C "$wt" ARCH="$arch" O="$out" CC="ccache gcc" olddefconfig >>"$one" 2>&1 &&
+			       echo "$kkey" >"$out/.vmascope-kconfig"; }; } &&
 			   make -C "$wt" ARCH="$arch" O="$out" CC="ccache gcc" -j"$(nproc)" "${objs[@]}" >>"$one" 2>&1; then
 				# The build bots report warnings commit by commit:
 				# the final builds have none, nor may any patch on
