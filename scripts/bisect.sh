@@ -67,6 +67,7 @@ n=${#commits[@]}
 i=0
 for c in "${commits[@]}"; do
 	i=$((i + 1))
+	pstart=$(date +%s)
 	subject=$(git -C "$t" log -1 --format=%s "$c")
 	mapfile -t changed < <(git -C "$t" diff-tree --no-commit-id -r --name-only --diff-filter=AM "$c")
 	files=()
@@ -174,6 +175,7 @@ for c in "${commits[@]}"; do
 		out="$WORK/bisect-$cfg"
 		[ -n "${KERNEL_SRC:-}" ] && out="$t.bisect-$cfg"
 		label="patch $i/$n ($cfg): $subject"
+		[ ${#todo[@]} -gt 0 ] && label="$label [$(( $(date +%s) - pstart )) s]"
 		[ -f "$out/.vmascope-last.log" ] && [ -f "$out/.vmascope-todo" ] && cat "$out/.vmascope-last.log" >>"$log"
 		rm -f "$out/.vmascope-todo"
 		res=$(sed -n 1p "$out/.vmascope-result" 2>/dev/null)

@@ -38,10 +38,16 @@ if { [ -z "${KERNEL_SRC:-}" ] && git -C "$t" config vmascope.version >/dev/null;
 	ignore=$ignore,UNKNOWN_COMMIT_ID
 	info "the base $(git -C "$t" log -1 --format=%h "$(base_rev)") has no upstream history: checkpatch cannot look up the commits Fixes: tags name"
 fi
+# One checkpatch a core (a run is one perl process, a second or more on a
+# large patch), each into a file of its own; the results are then read in
+# the series' order.
+cpdir=$(mktemp -d)
+# "does MAINTAINERS need updating?" is answered below, file by file.
+series | (cd "$t" && xargs -P "$(nproc)" -I{} sh -c \
+	'perl scripts/checkpatch.pl --strict --ignore "$1" "$2/$3" >"$4/$3.out" 2>&1 || true' \
+	checkpatch "$ignore" "$PATCH_DIR" {} "$cpdir")
 while read -r p; do
-	# "does MAINTAINERS need updating?" is answered below, file by file.
-	out=$(cd "$t" && perl scripts/checkpatch.pl --strict --ignore "$ignore" \
-		"$PATCH_DIR/$p" 2>&1) || true
+	out=$(cat "$cpdir/$p.out" 2>/dev/null)
 	total=$(printf '%s\n' "$out" | grep -E '^total: ' | tail -1)
 	e=$(printf '%s' "$total" | sed -n 's/^total: \([0-9]*\) errors, \([0-9]*\) warnings, \([0-9]*\) checks.*/\1 \2 \3/p')
 	read -r ne nw nc <<<"${e:-x x x}"
@@ -52,6 +58,7 @@ while read -r p; do
 		bad "checkpatch --strict $p: ${total:-no result}"
 	fi
 done < <(series)
+rm -rf "$cpdir"
 
 # No patch over 40 KB: a reviewer reads a patch whole, and mm's maintainers
 # ask for larger ones to be split.
