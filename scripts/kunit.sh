@@ -63,6 +63,39 @@ esac
 
 "$ROOT/scripts/apply.sh"
 t=$(tree_dir)
+
+# kunit.py (since 6.15) starts QEMU with "-accel kvm -accel hvf -accel tcg",
+# and QEMU takes the first that opens. Where /dev/kvm opens but its guests
+# hang at boot (nested virtualisation here), the run would wait out its
+# timeout: the guests run under TCG, through a qemu-system-* first on PATH
+# that drops every -accel other than tcg and passes the rest on.
+if [ "$ARCH" != um ]; then
+	qdir="$BUILD_DIR/qemu-tcg"
+	mkdir -p "$qdir"
+	for q in qemu-system-x86_64 qemu-system-aarch64; do
+		real=$(PATH=${PATH//"$qdir:"/} command -v "$q" || true)
+		[ -n "$real" ] || continue
+		cat >"$qdir/$q.new" <<WRAP
+#!/bin/sh
+# Written by scripts/kunit.sh: $real, with TCG only.
+n=\$#
+while [ "\$n" -gt 0 ]; do
+	a=\$1; shift; n=\$((n - 1))
+	if [ "\$a" = -accel ] && [ "\$n" -gt 0 ]; then
+		acc=\$1; shift; n=\$((n - 1))
+		[ "\$acc" = tcg ] || continue
+		set -- "\$@" -accel tcg
+		continue
+	fi
+	set -- "\$@" "\$a"
+done
+exec $real "\$@"
+WRAP
+		chmod +x "$qdir/$q.new"
+		mv "$qdir/$q.new" "$qdir/$q"
+	done
+	export PATH="$qdir:$PATH"
+fi
 name=$ARCH
 [ "$config" = default ] || name=$ARCH-$config
 bname=$ARCH
