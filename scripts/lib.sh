@@ -267,3 +267,26 @@ build_vmastat() {
 	CFLAGS="-O2 -Werror" LDFLAGS="$ld" make -s -C "$d/tools/mm" vmastat >&2 || return 1
 	echo "$d/tools/mm/vmastat"
 }
+
+# build_kselftest TREE DIR HEADERS TEST [SRC]: the mm kselftest TEST of
+# TREE, built static by tools/testing/selftests/mm's own Makefile against
+# the UAPI headers in HEADERS (make headers' usr/include), in a copy under
+# DIR of the files that Makefile reads (it writes its local_config files
+# beside itself): TREE is left as it was. SRC replaces the test's source.
+# Prints the binary.
+build_kselftest() {
+	local t=$1 d=$2 hdr=$3 test=$4 src=${5:-} sel=tools/testing/selftests
+	[ -f "$t/$sel/mm/$test.c" ] || [ -n "$src" ] ||
+		{ echo "no $t/$sel/mm/$test.c: the series is not applied" >&2; return 1; }
+	rm -rf "$d"
+	mkdir -p "$d/$sel/x86" "$d/mm" "$d/out" || return 1
+	cp "$t/$sel/lib.mk" "$t/$sel"/*.h "$d/$sel/" &&
+		cp -r "$t/$sel/mm" "$d/$sel/" &&
+		cp "$t/$sel/x86/check_cc.sh" "$d/$sel/x86/" &&
+		cp -r "$t/tools/include" "$t/tools/scripts" "$d/tools/" &&
+		cp "$t/mm/gup_test.h" "$d/mm/" || return 1
+	[ -z "$src" ] || cp "$src" "$d/$sel/mm/$test.c" || return 1
+	make -s -C "$d/$sel/mm" OUTPUT="$d/out" KHDR_INCLUDES="-isystem $hdr" \
+		LDFLAGS=-static "$d/out/$test" >&2 || return 1
+	echo "$d/out/$test"
+}

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # make selftest: run the vma_stats kselftest (tools/testing/selftests/mm/
-# vma_stats.c of the series) as a user program in an x86_64 kernel with the
-# series, booted under QEMU (TCG) from an initramfs of busybox-static and
-# the statically linked test.
+# vma_stats.c of the series) in an x86_64 kernel with the series, booted
+# under QEMU (TCG) from an initramfs of busybox-static and bash-static, the
+# way reviewers are told to run it: the kernel's own runner,
+# run_vmtests.sh -t vma_stats. The test is built statically by the mm
+# selftests' own Makefile, against the tree's UAPI headers (make headers),
+# in a copy of the directories it needs, so that the tree stays as it was.
 #
 #   SELFTEST_KERNEL=BZIMAGE   boot this kernel instead of building one (e.g.
 #                             Debian's, to try the tooling: without
@@ -10,10 +13,12 @@
 #   SELFTEST_SRC=FILE         the test's source (default: the tree's)
 #   SELFTEST_TIMEOUT=SECONDS  bound on the boot and run (default 600)
 #
-# The kernel is 'make tinyconfig' + kconfig/selftest.config, built
-# incrementally in build/selftest-kernel (or KERNEL_SRC's tree.selftest);
-# the initramfs is built in build/selftest-initramfs.
-# Results: build/results/selftest.{log,console.log,counts}.
+# The kernel is 'make tinyconfig' + kconfig/BASE/selftest.config (or
+# kconfig/selftest.config), built incrementally in build/BASE/selftest-kernel
+# (or KERNEL_SRC's tree.selftest); the headers, the test and the initramfs
+# are built in build/BASE/selftest-initramfs. The runner's output is parsed
+# by scripts/selftest_results.py, the test's KTAP by the tree's kunit.py.
+# Results: build/BASE/results/selftest.{log,console.log,ktap,json,counts}.
 # Exits non-zero on any failed or missing test, on a boot or run that did
 # not finish, and on any WARNING, BUG, KASAN, lockdep or Oops report in the
 # kernel log (kunit/known-reports lists the few that are tolerated).
@@ -86,13 +91,20 @@ else
 fi
 built=$(date +%s)
 
-# The test, static, and an initramfs around it. gen_init_cpio (the kernel's
-# own, built from its single source file) writes /dev/console without root.
+# The test, built static by the selftests' Makefile, its runner, and an
+# initramfs around them. gen_init_cpio (the kernel's own, built from its
+# single source file) writes /dev/console without root.
 src=${SELFTEST_SRC:-$t/tools/testing/selftests/mm/vma_stats.c}
 [ -f "$src" ] || die "no $src (SELFTEST_SRC=FILE names another)"
-sel="$t/tools/testing/selftests"
-gcc -static -O2 -Wall -I "$sel" -I "$sel/mm" -o "$initrd_dir/vma_stats" "$src" -lpthread \
-	>>"$log" 2>&1 || { tail -20 "$log" >&2; die "cannot build $src; log in $log"; }
+info "make headers, and the kselftest with tools/testing/selftests/mm's Makefile"
+make -s -C "$t" ARCH=x86_64 O="$initrd_dir/headers" headers >>"$log" 2>&1 ||
+	{ tail -20 "$log" >&2; die "make headers failed; log in $log"; }
+kselftest=$(build_kselftest "$t" "$initrd_dir/kselftest" "$initrd_dir/headers/usr/include" \
+	vma_stats "$src" 2>>"$log") ||
+	{ tail -20 "$log" >&2; die "cannot build the vma_stats kselftest; log in $log"; }
+cp "$kselftest" "$initrd_dir/vma_stats"
+cp "$t/tools/testing/selftests/mm/run_vmtests.sh" "$initrd_dir/run_vmtests.sh"
+[ -x /bin/bash-static ] || die "no /bin/bash-static for run_vmtests.sh in the guest: install bash-static"
 # tools/mm/vmastat of the series, and the stall measurement of make bench.
 vmastat_bin=$(build_vmastat "$t" "$WORK/selftest-tools" -static 2>>"$log") ||
 	{ tail -20 "$log" >&2; die "cannot build tools/mm/vmastat with make -C tools/mm; log in $log"; }
@@ -113,16 +125,17 @@ if [ "$vmascope_mode" = kmemleak ]; then
 	echo "vmascope-kmemleak: end"
 	reboot -f
 fi
-[ -e /proc/sys/vm/vma_stats ] && echo 1 >/proc/sys/vm/vma_stats
 cd /tmp
 if [ "$vmascope_mode" = stall ]; then
+	[ -e /proc/sys/vm/vma_stats ] && echo 1 >/proc/sys/vm/vma_stats
 	echo "vmascope-stall: start ($(uname -r))"
 	/bin/stall 65530 10 none vma_stats smaps_rollup maps 2>&1
 	echo "vmascope-stall: end exit=$?"
 	reboot -f
 fi
+# Counting is off, as after boot: the test switches it on for each case.
 echo "vmascope-selftest: start ($(uname -r))"
-/bin/vma_stats 2>&1
+(cd /bin && /bin/bash-static ./run_vmtests.sh -t vma_stats 2>&1)
 echo "vmascope-selftest: end exit=$?"
 echo "vmascope-vmastat: start"
 /bin/vmastat 2>&1
@@ -132,8 +145,9 @@ echo "vmascope-vmastat: end exit=$?"
 # Without ACPI, poweroff would hang; QEMU's -no-reboot makes this an exit.
 reboot -f
 EOF
-initramfs "$initrd_dir" "$t" "sh mount mkdir cat echo uname reboot poweroff sleep" \
-	"$initrd_dir/vma_stats" "$initrd_dir/vmastat" "$initrd_dir/stall"
+initramfs "$initrd_dir" "$t" "sh mount mkdir cat echo uname reboot poweroff sleep sed grep tr nproc" \
+	"$initrd_dir/vma_stats" "$initrd_dir/run_vmtests.sh" /bin/bash-static \
+	"$initrd_dir/vmastat" "$initrd_dir/stall"
 
 console="$results/$mode.console.log"
 # Two CPUs (the fragment has SMP): the kmemleak boot's KTAP check also
@@ -171,8 +185,8 @@ elif [ "$mode" = stall ]; then
 	cat "$results/stall.txt"
 else
 	python3 "$ROOT/scripts/selftest_results.py" --name selftest --console "$console" \
-		--allow "$ROOT/kunit/known-reports" --counts "$results/selftest.counts" \
-		--qemu-exit "$qrc" --vmastat || rc=1
+		--kunit "$t/tools/testing/kunit/kunit.py" --allow "$ROOT/kunit/known-reports" \
+		--counts "$results/selftest.counts" --qemu-exit "$qrc" --vmastat || rc=1
 fi
 info "$mode: $(( $(date +%s) - start )) s (kernel $(( built - start )) s, boot and run $(( $(date +%s) - boot )) s)"
 exit $rc

@@ -1,32 +1,66 @@
 #!/usr/bin/env python3
-"""Check a kselftest's KTAP output in the console log of a QEMU boot.
+"""Check the vma_stats kselftest's run in the console log of a QEMU boot.
 
-The guest's /init prints a start marker before it runs the test and an end
-marker with the test's exit code after it (see scripts/selftest.sh). Counts
-each top-level KTAP result between them ('ok', 'ok ... # SKIP', 'not ok').
-Fails on a 'not ok', on a missing '1..N' plan or results missing from it,
-on a missing end marker (the guest hung, crashed or timed out), on a
-non-zero exit the results do not explain, and on any WARNING, BUG, KASAN,
-UBSAN, lockdep or Oops report in the kernel log (scripts/kunit_results.py's
-rules, with its --allow file of known reports). Prints the test's output;
-writes 'passed failed skipped' to --counts.
+The guest's /init prints a start marker, runs the kernel's own runner,
+tools/testing/selftests/mm/run_vmtests.sh -t vma_stats, and prints an end
+marker with the runner's exit code (0 passed, 4 skipped, else failed; see
+scripts/selftest.sh). The runner prints each test it runs between a
+"running ./TEST" header and a [PASS], [SKIP] or [FAIL] line, every line of
+the test's own KTAP prefixed with "# ". That KTAP, the prefix taken off,
+is parsed by the tree's kunit.py (kunit.py parse --json), and its cases
+are counted as scripts/kunit_results.py counts a KUnit run's.
+
+Fails on a case that did not pass or skip (kunit.py reports a result
+missing from the plan as one that crashed), on no case at all, on a runner
+that did not run the test or said it failed, on a missing end marker (the
+guest hung, crashed or timed out), on a runner exit code the results do
+not explain, and on any WARNING, BUG, KASAN, UBSAN, lockdep or Oops report
+in the kernel log (scripts/kunit_results.py's rules, with its --allow file
+of known reports). Prints the runner's output; writes 'passed failed
+skipped' to --counts.
 """
 import argparse
 import json
 import os
 import re
+import subprocess
 import sys
 
 sys.dont_write_bytecode = True  # no __pycache__ in scripts/
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from kunit_results import finish  # noqa: E402
+from kunit_results import cases, finish  # noqa: E402
 
 START = re.compile(r"vmascope-selftest: start")
 END = re.compile(r"vmascope-selftest: end exit=(\d+)")
-PLAN = re.compile(r"^1\.\.(\d+)")
-# A top-level result: 'ok 3 name', 'not ok 4 name # reason', 'ok 5 name # SKIP why'.
-RESULT = re.compile(r"^(not ok|ok) (\d+)\b[^#]*(?:#\s*(\S+))?")
+KERNEL_MSG = re.compile(r"^\[\s*\d+\.\d+\]")
 KSFT_SKIP = 4
+
+
+def test_ktap(runner, test):
+    """The runner's lines of TEST's run, its "# " prefix taken off, or None
+    if the runner did not run it."""
+    out, state = [], None
+    for line in runner:
+        if state is None:
+            if re.match(rf"^# running \./{re.escape(test)}\s*$", line):
+                state = "header"
+            continue
+        if state == "header":  # the separator under the title
+            state = "test"
+            continue
+        if re.match(r"^# \[(PASS|SKIP|FAIL)\]\s*$", line):
+            break
+        out.append(line[2:] if line.startswith("# ") else line.lstrip("#"))
+    return out if state else None
+
+
+def kunit_parse(kunit_py, ktap_file, json_file, log_file):
+    """kunit.py parse --json of a KTAP file: the result's root group."""
+    with open(log_file, "w", encoding="utf-8") as log:
+        subprocess.run([sys.executable, kunit_py, "parse", f"--json={json_file}", ktap_file],
+                       stdout=log, stderr=subprocess.STDOUT, check=False)
+    with open(json_file, encoding="utf-8") as f:
+        return json.load(f)
 
 
 def main():
@@ -34,12 +68,17 @@ def main():
     ap.add_argument("--name", required=True)
     ap.add_argument("--console", required=True)
     ap.add_argument("--counts", required=True)
+    ap.add_argument("--kunit", required=True, help="the tree's tools/testing/kunit/kunit.py")
+    ap.add_argument("--test", default="vma_stats", help="the test the runner runs")
+    ap.add_argument("--out", help="where the test's KTAP and kunit.py's JSON go "
+                    "(NAME.ktap, NAME.json); default: beside --counts")
     ap.add_argument("--allow", action="append",
                     help="file of regular expressions of known reports (repeatable)")
     ap.add_argument("--qemu-exit", type=int, help="QEMU's exit code (124: timed out)")
     ap.add_argument("--vmastat", action="store_true",
                     help="also check tools/mm/vmastat's run after the test")
     a = ap.parse_args()
+    out = a.out or os.path.dirname(os.path.abspath(a.counts))
 
     passed = failed = skipped = 0
     problems = []
@@ -51,8 +90,8 @@ def main():
         problems.append(f"no console log: {e}")
 
     started = False
-    plan = exit_code = None
-    seen = set()
+    exit_code = None
+    runner = []
     for line in lines:
         if not started:
             started = bool(START.search(line))
@@ -61,25 +100,10 @@ def main():
         if m:
             exit_code = int(m.group(1))
             break
-        if re.match(r"^\[\s*\d+\.\d+\]", line):
-            continue  # the kernel's own messages, scanned below
+        if KERNEL_MSG.match(line):
+            continue  # the kernel's own messages, scanned by finish()
         print(line)
-        m = PLAN.match(line)
-        if m and plan is None:
-            plan = int(m.group(1))
-            continue
-        m = RESULT.match(line)
-        if not m:
-            continue
-        seen.add(int(m.group(2)))
-        directive = (m.group(3) or "").upper()
-        if directive == "SKIP":
-            skipped += 1
-        elif m.group(1) == "ok":
-            passed += 1
-        else:
-            failed += 1
-            problems.append(f"FAILED: {line.strip()}")
+        runner.append(line)
 
     if not started:
         failed += 1
@@ -88,18 +112,44 @@ def main():
     elif exit_code is None:
         failed += 1
         why = "timed out" if a.qemu_exit == 124 else "crashed or hung"
-        problems.append(f"no end marker: the run {why} before the test finished")
-    if started and plan is None:
+        problems.append(f"no end marker: the run {why} before the runner finished")
+
+    ktap = test_ktap(runner, a.test) if started else None
+    if started and ktap is None:
         failed += 1
-        problems.append("no KTAP plan line (1..N)")
-    elif plan is not None:
-        missing = sorted(set(range(1, plan + 1)) - seen)
-        if missing:
-            failed += len(missing)
-            problems.append(f"MISSING: results of tests {missing} of 1..{plan}")
+        problems.append(f"the runner did not run ./{a.test}")
+    elif ktap is not None:
+        ktap_file = os.path.join(out, f"{a.name}.ktap")
+        json_file = os.path.join(out, f"{a.name}.json")
+        with open(ktap_file, "w", encoding="utf-8") as f:
+            f.write("".join(l + "\n" for l in ktap))
+        try:
+            root = kunit_parse(a.kunit, ktap_file, json_file,
+                               os.path.join(out, f"{a.name}.kunit.log"))
+        except (OSError, ValueError) as e:
+            root = {}
+            problems.append(f"kunit.py parse gave no result: {e}")
+        n = 0
+        for path, status in cases(root):
+            n += 1
+            name = ".".join(path) or "(unnamed)"
+            if status == "PASS":
+                passed += 1
+            elif status == "SKIP":
+                skipped += 1
+            else:
+                failed += 1
+                problems.append(f"{status}: {name}")
+        if not n:
+            failed += 1
+            problems.append(f"no result of ./{a.test} in its KTAP")
+
     if exit_code not in (None, 0, KSFT_SKIP) and not failed:
         failed += 1
-        problems.append(f"the test exited {exit_code} with no failed result")
+        problems.append(f"run_vmtests.sh exited {exit_code} with no failed result")
+    if exit_code == KSFT_SKIP and passed:
+        failed += 1
+        problems.append("run_vmtests.sh says skipped, but cases passed")
 
     if a.vmastat:
         p, f, why = check_vmastat(lines)
@@ -119,7 +169,7 @@ def check_vmastat(lines):
         if line.startswith("vmascope-vmastat: start"):
             section = True
             continue
-        if not section or re.match(r"^\[\s*\d+\.\d+\]", line):
+        if not section or KERNEL_MSG.match(line):
             continue
         m = re.match(r"vmascope-vmastat: (table|end) exit=(\d+)", line)
         if m and m.group(1) == "table":

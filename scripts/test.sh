@@ -9,9 +9,10 @@
 #   the upstream checks (checkpatch, kernel-doc, sparse, W=1,
 #   tools/testing/vma) on the mainline series; the mainline series' build matrix
 #   (kconfig/7.3/build-*.config) and every patch of it built on its own;
-#   the mainline series in an x86_64 QEMU guest with 4 CPUs; the 6.12
-#   series' vma_stats kselftest in an x86_64 guest, and its suites in the
-#   same kernel with 2 CPUs followed by a kmemleak scan; then, each while
+#   the mainline series in an x86_64 QEMU guest with 4 CPUs; for each
+#   series, its vma_stats kselftest and tools/mm/vmastat in an x86_64
+#   guest, and its suites in the same kernel with 2 CPUs followed by a
+#   kmemleak scan; then, each while
 #   the run stays within its time budget (timed_step below): the checks
 #   on the 6.12 series; the mainline series under UML with the debug
 #   configuration (DEBUG_VM, DEBUG_VM_MAPLE_TREE, lockdep, KASAN).
@@ -115,11 +116,11 @@ for b in $(base_names); do
 done
 [ -n "$mainline" ] && [ -n "$backport" ] || die "bases must name a mainline base (series patches) and a backport"
 # The mainline series: UML (also booted with counting on), checks, build
-# matrix, per-patch builds, x86_64 SMP, then as time allows the debug
-# configuration. The backport: UML, its kselftest guest and the suites on
-# x86_64 SMP with kmemleak in the same kernel, then as time allows its
-# checks (it does not change while
-# the mainline series is ported).
+# matrix, per-patch builds, x86_64 SMP, its kselftest and kmemleak, then
+# as time allows the debug configuration. The backport: UML, its
+# kselftest guest and the suites on x86_64 SMP with kmemleak in the same
+# kernel, then as time allows its checks (it does not change while the
+# mainline series is ported).
 step "tooling" "$(r "$default" tests)" "$ROOT/tests/run.sh"
 step "kunit um $mainline" "$(r "$mainline" kunit-um)" env BASE=$mainline ARCH=um KUNIT_CONFIG=default "$ROOT/scripts/kunit.sh"
 step "kunit um boot $mainline" "$(r "$mainline" kunit-um-boot)" env BASE=$mainline ARCH=um KUNIT_CONFIG=boot "$ROOT/scripts/kunit.sh"
@@ -133,6 +134,11 @@ for f in "$ROOT"/kconfig/$mainline/build-*.config; do
 done
 step "bisect $mainline" "$(r "$mainline" bisect)" env BASE=$mainline "$ROOT/scripts/bisect.sh"
 step "kunit x86_64 smp $mainline" "$(r "$mainline" kunit-x86_64-smp)" env BASE=$mainline ARCH=x86_64 KUNIT_CONFIG=smp "$ROOT/scripts/kunit.sh"
+# The mainline series' kselftest and vmastat in an x86_64 guest, then its
+# suites booted in the same kernel (2 CPUs, DEBUG_VM) and a kmemleak scan
+# after them: one small kernel build, two boots.
+step "selftest $mainline" "$(r "$mainline" selftest)" env BASE=$mainline "$ROOT/scripts/selftest.sh"
+step "kmemleak $mainline" "$(r "$mainline" kmemleak)" env BASE=$mainline "$ROOT/scripts/selftest.sh" kmemleak
 step "selftest $backport" "$(r "$backport" selftest)" env BASE=$backport "$ROOT/scripts/selftest.sh"
 # The backport's suites on x86_64 with 2 CPUs, in the selftest kernel just
 # built (SMP, DEBUG_VM, kmemleak), parsed by kunit.py parse: a kunit.py

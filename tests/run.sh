@@ -259,43 +259,71 @@ LOG
 	return 0
 }
 
+# selftest_results.py on consoles of run_vmtests.sh -t vma_stats: the
+# test's own KTAP, between the runner's header and verdict, parsed by the
+# tree's kunit.py.
+selftest_console() { # selftest_console FILE EXIT LINE...: a guest's console
+	local f=$1 rc=$2 l
+	shift 2
+	{
+		echo "vmascope-selftest: start (test)"
+		echo "TAP version 13"
+		printf '%s\n' "# -----------------" "# running ./vma_stats" "# -----------------"
+		for l in "$@"; do echo "# $l"; done
+		[ "$rc" = 0 ] && printf '%s\n' "# [PASS]" "ok 1 vma_stats" ||
+			printf '%s\n' "# [FAIL]" "not ok 1 vma_stats # exit=$rc"
+		printf '%s\n' "# SUMMARY: PASS=0 SKIP=0 FAIL=0" "1..1"
+		echo "vmascope-selftest: end exit=$rc"
+	} >"$f"
+}
+
 test_selftest_results_catch_failures() {
-	local d="$S/ktap" r="$ROOT/scripts/selftest_results.py"
+	local d="$S/ktap" k
+	k="$WORK/linux/tools/testing/kunit/kunit.py"
+	[ -f "$k" ] || "$ROOT/scripts/tree.sh" >/dev/null || return 1
 	mkdir -p "$d"
-	printf '%s\n' "vmascope-selftest: start (6.12)" "TAP version 13" "1..3" \
-		"ok 1 vma_stats.format" "not ok 2 vma_stats.access" "ok 3 vma_stats.hammer # SKIP no" \
-		"vmascope-selftest: end exit=1" >"$d/fail"
-	expect_fail "not ok" python3 "$r" --name t --console "$d/fail" --counts "$d/counts" || return 1
+	sr() { python3 "$ROOT/scripts/selftest_results.py" --name t --kunit "$k" --counts "$d/counts" "$@"; }
+	selftest_console "$d/fail" 1 "TAP version 13" "1..3" "ok 1 vma_stats.format" \
+		"not ok 2 vma_stats.access" "ok 3 vma_stats.hammer # SKIP no"
+	expect_fail "FAIL: vma_stats.access" sr --console "$d/fail" || return 1
 	[ "$(cat "$d/counts")" = "1 1 1" ] || { echo "    counts: $(cat "$d/counts")"; return 1; }
-	# No plan, and no end marker: the guest never finished.
-	printf '%s\n' "vmascope-selftest: start (6.12)" "ok 1 vma_stats.format" >"$d/hung"
-	expect_fail "plan|end" python3 "$r" --name t --console "$d/hung" --counts "$d/counts" || return 1
+	# A result missing from the plan, and no end marker: the guest hung.
+	selftest_console "$d/hung" 0 "TAP version 13" "1..2" "ok 1 vma_stats.format"
+	sed -i '/\[PASS\]/,$d' "$d/hung"
+	expect_fail "no end marker" sr --console "$d/hung" || return 1
+	[ "$(cat "$d/counts")" = "1 2 0" ] || { echo "    counts: $(cat "$d/counts")"; return 1; }
+	# The runner stopped before the test (6.12's without hugetlbfs does).
+	printf '%s\n' "vmascope-selftest: start (test)" "no hugetlbfs support in kernel?" \
+		"vmascope-selftest: end exit=1" >"$d/norun"
+	expect_fail "did not run ./vma_stats" sr --console "$d/norun" || return 1
+	# The runner failed, though every case passed.
+	selftest_console "$d/exit" 1 "TAP version 13" "1..1" "ok 1 vma_stats.format"
+	expect_fail "exited 1 with no failed result" sr --console "$d/exit" || return 1
 	# A clean run passes, a kernel report in it fails.
-	printf '%s\n' "vmascope-selftest: start (6.12)" "1..1" "ok 1 vma_stats.format" \
-		"vmascope-selftest: end exit=0" >"$d/ok"
-	python3 "$r" --name t --console "$d/ok" --counts "$d/counts" >"$LOG" 2>&1 || return 1
+	selftest_console "$d/ok" 0 "TAP version 13" "1..1" "ok 1 vma_stats.format"
+	sr --console "$d/ok" >"$LOG" 2>&1 || { sed 's/^/    | /' "$LOG"; return 1; }
+	[ "$(cat "$d/counts")" = "1 0 0" ] || { echo "    counts: $(cat "$d/counts")"; return 1; }
+	grep -qx "ok 1 vma_stats.format" "$S/ktap/t.ktap" ||
+		{ echo "    t.ktap is not the test's KTAP"; return 1; }
 	sed -i '2i BUG: KASAN: use-after-free in mmput+0x1/0x2' "$d/ok"
-	expect_fail "KASAN" python3 "$r" --name t --console "$d/ok" --counts "$d/counts" || return 1
+	expect_fail "KASAN" sr --console "$d/ok" || return 1
 	# --vmastat: vmastat's table and JSON after the test, two results.
-	printf '%s\n' "vmascope-selftest: start (6.12)" "1..1" "ok 1 vma_stats.format" \
-		"vmascope-selftest: end exit=0" "vmascope-vmastat: start" \
-		"max_map_count 65530  vma_map_count_limit_hits 0" \
-		"    PID    MAPS    PEAK %MAX  LIMIT   SPLIT  MERGES UNMERGED TOP   COMM" \
+	selftest_console "$d/vmastat" 0 "TAP version 13" "1..1" "ok 1 vma_stats.format"
+	printf '%s\n' "vmascope-vmastat: start" \
+		"max_map_count 65530  vma_map_count_refused 0" \
+		"    PID    MAPS    PEAK %MAX REFUSED   SPLIT  MERGES UNMERGED TOP   COMM" \
 		"      1      10      10    0      0       0       0        6 -     init" \
 		"vmascope-vmastat: table exit=0" \
 		'{"max_map_count":65530,"processes":[{"pid":1,"comm":"init","counters":{"map_count":10,"unmerged_mergeable":0}}]}' \
-		"vmascope-vmastat: end exit=0" >"$d/vmastat"
-	python3 "$r" --name t --console "$d/vmastat" --counts "$d/counts" --vmastat >"$LOG" 2>&1 ||
-		{ sed 's/^/    | /' "$LOG"; return 1; }
+		"vmascope-vmastat: end exit=0" >>"$d/vmastat"
+	sr --console "$d/vmastat" --vmastat >"$LOG" 2>&1 || { sed 's/^/    | /' "$LOG"; return 1; }
 	[ "$(cat "$d/counts")" = "3 0 0" ] || { echo "    counts: $(cat "$d/counts")"; return 1; }
 	# No line for pid 1 in the table, and JSON that does not parse.
 	sed -i -e '/^      1 /d' -e 's/^{"max/{max/' "$d/vmastat"
-	expect_fail "vmastat table.*pid 1" python3 "$r" --name t --console "$d/vmastat" \
-		--counts "$d/counts" --vmastat || return 1
+	expect_fail "vmastat table.*pid 1" sr --console "$d/vmastat" --vmastat || return 1
 	[ "$(cat "$d/counts")" = "1 2 0" ] || { echo "    counts: $(cat "$d/counts")"; return 1; }
 	# No vmastat section at all: the guest did not run it.
-	expect_fail "did not finish" python3 "$r" --name t --console "$d/ok" --counts "$d/counts" \
-		--vmastat
+	expect_fail "did not finish" sr --console "$d/exit" --vmastat
 }
 
 test_kunit_results_cpus_and_kmemleak() {
@@ -400,16 +428,27 @@ test_guestbench_results_check() {
 		python3 "$r" --results "$d" --boots 2 --out "$d/out.md"
 }
 
-# vmastat (tools/mm/vmastat.c, added by the series) on the recorded /proc
-# tree tests/vmastat/proc; expected output in tests/vmastat/expected
-# (VMASTAT_UPDATE=1 rewrites it from the tool's output instead of comparing).
-# Built by tools/mm's own Makefile (build_vmastat), from VMASTAT_TREE.
-VMASTAT_TREE=${VMASTAT_TREE:-$WORK/linux}
-VMASTAT_T="$ROOT/tests/vmastat"
+# vmastat (tools/mm/vmastat.c, added by each series) on a recorded /proc
+# tree in its base's format, tests/vmastat/BASE/proc; expected output in
+# tests/vmastat/BASE/expected (VMASTAT_UPDATE=1 rewrites it from the tool's
+# output instead of comparing). Each test runs once for each base
+# (vmastat_each), on the tool of that base's series, built by tools/mm's
+# own Makefile (build_vmastat) from build/BASE/linux into $VD.
 VMASTAT_RUN=()	# a command prefix to run the tool with (setpriv)
 
-vmastat_build() { # into $S/vmastat/vmastat; again only when the source changed
-	local d="$S/vmastat" src="$VMASTAT_TREE/tools/mm/vmastat.c" bin
+vmastat_each() { # vmastat_each FUNC: FUNC once for each base, named on failure
+	local b rc=0
+	for b in $(base_names); do
+		[ -e "$BUILD_DIR/$b/linux/.git" ] ||
+			{ echo "    no build/$b/linux: make tree BASE=$b first"; rc=1; continue; }
+		VMASTAT_TREE="$BUILD_DIR/$b/linux" VMASTAT_T="$ROOT/tests/vmastat/$b" \
+			VD="$S/vmastat/$b" "$1" || { echo "    (the $b series' vmastat)"; rc=1; }
+	done
+	return "$rc"
+}
+
+vmastat_build() { # into $VD/vmastat; again only when the source changed
+	local d="$VD" src="$VMASTAT_TREE/tools/mm/vmastat.c" bin
 	[ -f "$src" ] ||
 		{ echo "    $src missing: the series in the tree lacks tools/mm/vmastat.c"; return 1; }
 	mkdir -p "$d"
@@ -426,31 +465,34 @@ vmastat_tree() { # vmastat_tree DIR: a fresh copy of the recorded tree
 	cp -r "$VMASTAT_T/proc" "$1"
 }
 
-# vmastat_check NAME BIN TREE ARGS...: exits 0, and its stdout and stderr are
-# expected/NAME.out and expected/NAME.err
+# vmastat_check NAME BIN TREE ARGS...: exits as expected/NAME.exit says
+# (0 if there is none), and its stdout and stderr are expected/NAME.out and
+# expected/NAME.err
 vmastat_check() {
-	local name=$1 bin=$2 tree=$3 out="$S/vmastat/$1" rc=0
+	local name=$1 bin=$2 tree=$3 out="$VD/$1" rc=0 want=0
 	shift 3
+	[ ! -f "$VMASTAT_T/expected/$name.exit" ] || want=$(cat "$VMASTAT_T/expected/$name.exit")
 	"${VMASTAT_RUN[@]}" "$bin" --proc "$tree" "$@" >"$out.out" 2>"$out.err" || rc=$?
-	[ "$rc" = 0 ] || { echo "    vmastat $* ($name): exit $rc"; sed 's/^/    | /' "$out.err"; return 1; }
+	[ "$rc" = "$want" ] ||
+		{ echo "    vmastat $* ($name): exit $rc, not $want"; sed 's/^/    | /' "$out.err"; return 1; }
 	vmastat_compare "$name"
 }
 
-vmastat_compare() { # vmastat_compare NAME: $S/vmastat/NAME.{out,err} against expected/
+vmastat_compare() { # vmastat_compare NAME: $VD/NAME.{out,err} against expected/
 	local f
 	for f in out err; do
 		if [ -n "${VMASTAT_UPDATE:-}" ]; then
-			cp "$S/vmastat/$1.$f" "$VMASTAT_T/expected/$1.$f"
-		elif ! diff -u "$VMASTAT_T/expected/$1.$f" "$S/vmastat/$1.$f" >"$LOG"; then
-			echo "    $1: std$f differs from tests/vmastat/expected/$1.$f:"
+			cp "$VD/$1.$f" "$VMASTAT_T/expected/$1.$f"
+		elif ! diff -u "$VMASTAT_T/expected/$1.$f" "$VD/$1.$f" >"$LOG"; then
+			echo "    $1: std$f differs from tests/vmastat/${VMASTAT_T##*/}/expected/$1.$f:"
 			sed 's/^/    | /' "$LOG"
 			return 1
 		fi
 	done
 }
 
-test_vmastat_table() {
-	local d="$S/vmastat" tree="$S/vmastat/proc"
+vmastat_table() {
+	local d="$VD" tree="$VD/proc"
 	vmastat_build && vmastat_tree "$tree" || return 1
 	vmastat_check default "$d/vmastat" "$tree" || return 1
 	vmastat_check pids "$d/vmastat" "$tree" -p 5001 -p 2 -p 4242 -p 1204 -p 99999 -p 1204 ||
@@ -461,15 +503,24 @@ test_vmastat_table() {
 		{ echo "    --json: not JSON"; return 1; }
 }
 
-test_vmastat_interval() {
+vmastat_interval() {
+	vmastat_build && vmastat_samples interval || return 1
+	# In JSON, where the base's data has it: the lines the table does not
+	# show, a state line unknown to the tool as it is, an event's change.
+	[ ! -f "$VMASTAT_T/expected/interval-json.out" ] || vmastat_samples interval-json --json
+}
+
+vmastat_samples() { # vmastat_samples NAME ARGS...
 	# Two samples two seconds apart; the tree changes once the first table is
 	# out: 412 exits, 6000 starts, 873 is a new process with the same pid
-	# (its counters go backwards), 1204 and 2231 count on.
-	local d="$S/vmastat" tree="$S/vmastat/interval-proc" out="$S/vmastat/interval" pid rc=0 i n
-	vmastat_build && vmastat_tree "$tree" || return 1
-	n=$("$d/vmastat" --proc "$tree" 2>/dev/null | wc -l)	# lines of the first table
+	# (its counters go backwards), 1204 and 2231 count on (and, in the 7.3
+	# data, 1 and 5001 start again: another start time or stack).
+	local d="$VD" tree="$VD/interval-proc" out="$VD/$1" name=$1 pid rc=0 i n
+	shift
+	vmastat_tree "$tree" || return 1
+	n=$("$d/vmastat" --proc "$tree" "$@" 2>/dev/null | wc -l)	# lines of the first sample
 	: >"$out.out"
-	"$d/vmastat" --proc "$tree" -i 2 -c 2 >>"$out.out" 2>"$out.err" &
+	"$d/vmastat" --proc "$tree" "$@" -i 2 -c 2 >>"$out.out" 2>"$out.err" &
 	pid=$!
 	for ((i = 0; i < 150; i++)); do
 		[ "$(wc -l <"$out.out")" -ge "$n" ] && break
@@ -484,13 +535,13 @@ test_vmastat_interval() {
 	fi
 	cp -r "$VMASTAT_T/interval/." "$tree/" && rm -r "$tree/412" || return 1
 	wait "$pid" || rc=$?
-	[ "$rc" = 0 ] || { echo "    vmastat -i 2 -c 2: exit $rc"; sed 's/^/    | /' "$out.err"; return 1; }
-	vmastat_compare interval
+	[ "$rc" = 0 ] || { echo "    vmastat $* -i 2 -c 2: exit $rc"; sed 's/^/    | /' "$out.err"; return 1; }
+	vmastat_compare "$name"
 }
 
-test_vmastat_permission_denied() {
+vmastat_permission_denied() {
 	# A vma_stats file its reader may not open: a note, the others listed.
-	local d="$S/vmastat" tmp="" tree bin rc=0
+	local d="$VD" tmp="" tree bin rc=0
 	vmastat_build || return 1
 	tree="$d/denied-proc" bin="$d/vmastat"
 	vmastat_tree "$tree" && chmod -R a+rX "$tree" || return 1
@@ -512,8 +563,8 @@ test_vmastat_permission_denied() {
 	return "$rc"
 }
 
-test_vmastat_without_config_vma_stats() {
-	local d="$S/vmastat" tree="$S/vmastat/noconfig-proc" rc=0
+vmastat_without_config_vma_stats() {
+	local d="$VD" tree="$VD/noconfig-proc" rc=0
 	vmastat_build && vmastat_tree "$tree" || return 1
 	rm "$tree"/*/vma_stats
 	"$d/vmastat" --proc "$tree" >"$LOG" 2>&1 || rc=$?
@@ -521,6 +572,35 @@ test_vmastat_without_config_vma_stats() {
 	grep -q "without CONFIG_VMA_STATS" "$LOG" ||
 		{ echo "    no word of CONFIG_VMA_STATS:"; sed 's/^/    | /' "$LOG"; return 1; }
 }
+
+test_vmastat_table() { vmastat_each vmastat_table; }
+test_vmastat_interval() { vmastat_each vmastat_interval; }
+test_vmastat_permission_denied() { vmastat_each vmastat_permission_denied; }
+test_vmastat_without_config_vma_stats() { vmastat_each vmastat_without_config_vma_stats; }
+
+# Where the base's data has them: files of other shapes than the kernel's
+# (edge-proc: lines missing, no map_count, the 6.12 format, another limit,
+# lines of a later kernel, control characters in comm), looked up by name;
+# counts above 2^32 and a wide TOP column (big-proc); -p of pids none of
+# which it can read (exit 1); -i below 0.1 s refused.
+vmastat_shapes() {
+	local d="$VD" rc=0
+	[ -d "$VMASTAT_T/edge-proc" ] || return 0
+	vmastat_build || return 1
+	rm -rf "$d/edge-proc" "$d/big-proc"
+	cp -r "$VMASTAT_T/edge-proc" "$VMASTAT_T/big-proc" "$d/" && vmastat_tree "$d/proc" || return 1
+	vmastat_check edge "$d/vmastat" "$d/edge-proc" &&
+		vmastat_check edge-json "$d/vmastat" "$d/edge-proc" --json &&
+		vmastat_check big "$d/vmastat" "$d/big-proc" &&
+		vmastat_check big-json "$d/vmastat" "$d/big-proc" --json &&
+		vmastat_check missing-pids "$d/vmastat" "$d/proc" -p 99999 -p 4242 -p 2 || return 1
+	"$d/vmastat" --proc "$d/proc" -i 0.05 -c 1 >"$LOG" 2>&1 || rc=$?
+	{ [ "$rc" = 1 ] && grep -q "below 0.1 s" "$LOG"; } ||
+		{ echo "    -i 0.05: exit $rc, not 1 with a word of 0.1 s:"; sed 's/^/    | /' "$LOG"; return 1; }
+	"$d/vmastat" --proc "$d/proc" -i 0.1 -c 2 >"$LOG" 2>&1 ||
+		{ echo "    -i 0.1 -c 2: exit $?"; sed 's/^/    | /' "$LOG"; return 1; }
+}
+test_vmastat_shapes() { vmastat_each vmastat_shapes; }
 
 # The state of the machine that fetching a kernel must not change: the apt
 # configuration and the linux-source packages installed.
