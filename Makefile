@@ -22,7 +22,7 @@ help:
 	@echo '  drift      ask the archive for a newer release than the recorded one; apply the series and run the UML suites on it'
 	@echo '  check      checkpatch --strict, kernel-doc, sparse, W=1; build matrix (kconfig/BASE/build-*.config) and every patch'
 	@echo '  tooltests  the tooling self-tests in tests/'
-	@echo '  selftest   boot x86_64 under QEMU and run the vma_stats kselftest in it'
+	@echo '  selftest   boot x86_64 under QEMU and run the vma_stats kselftest in it with run_vmtests.sh, then tools/mm/vmastat'
 	@echo '  bench      time find_vma() and merges with VMA stats off/on (UML); writes docs/results.md'
 	@echo '  guestbench instruction counts of fork, exec, faults, VMA syscalls in x86_64 guests (QEMU -icount): stock, VMA_STATS=n, =y off/on; writes docs/guest-results.md'
 	@echo '  deps       install the Debian packages everything needs (as root)'
