@@ -6,7 +6,7 @@ SHELL := /bin/bash
 export BASE VERSION MAKE_TEST_BUDGET ARCH KERNEL_SRC KUNIT_CONFIG KUNIT_CPUS KUNIT_ARGS FORCE SELFTEST_KERNEL SELFTEST_SRC SELFTEST_TIMEOUT
 export GUESTBENCH_REV GUESTBENCH_BOOTS GUESTBENCH_TIMEOUT GUESTBENCH_SCALE GUESTBENCH_ROWS GUESTBENCH_ASLR GUESTBENCH_NOCHECK
 
-.PHONY: help deps tree apply export rebase drift kunit walk check tooltests selftest test bench guestbench clean
+.PHONY: help deps tree apply export outgoing rebase drift kunit walk check tooltests selftest test bench guestbench clean
 
 help:
 	@echo 'vmascope: a Linux patch series (mainline 7.3, 6.12 LTS backport) and its KUnit suites'
@@ -18,9 +18,10 @@ help:
 	@echo '  tree       fetch the base recorded in bases from Debian'"'"'s archive into build/BASE/linux (or a worktree of KERNEL_SRC)'
 	@echo '  apply      git am patches/ onto the base, branch vmascope (FORCE=1 reapplies)'
 	@echo '  export     git format-patch the branch back into patches/'
+	@echo '  outgoing   b4 prep: the mails to post in build/BASE/outgoing (revision from the cover letter), checked against patches/'
 	@echo '  rebase     move the series onto a newer release of its base (VERSION=V, default the newest served)'
 	@echo '  drift      ask the archive for a newer release than the recorded one; apply the series and run the UML suites on it'
-	@echo '  check      checkpatch --strict, kernel-doc, sparse, W=1; build matrix (kconfig/BASE/build-*.config) and every patch'
+	@echo '  check      checkpatch --strict, kernel-doc, sparse, W=1, coccicheck, ABI checker, docs build; build matrix (kconfig/BASE/build-*.config) and every patch'
 	@echo '  tooltests  the tooling self-tests in tests/'
 	@echo '  selftest   boot x86_64 under QEMU and run the vma_stats kselftest in it with run_vmtests.sh, then tools/mm/vmastat'
 	@echo '  bench      time find_vma() and merges with VMA stats off/on (UML); writes docs/results.md'
@@ -41,6 +42,9 @@ apply: tree
 
 export:
 	@scripts/export.sh
+
+outgoing: tree
+	@scripts/outgoing.sh
 
 rebase: tree
 	@scripts/rebase.sh

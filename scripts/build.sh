@@ -4,6 +4,8 @@
 # 'make tinyconfig' + kconfig/build-NAME.config, whose comment lines say how:
 #   # arch: ARCH        ARCH= of the build (x86_64, i386, arm64, ...)
 #   # llvm: 1           clang, lld and the LLVM binutils (LLVM=1)
+#   # cross: PREFIX     a cross compiler (CROSS_COMPILE=PREFIX, gcc)
+#   # deps: GROUP...    scripts/deps.sh groups it needs besides build, ccache
 #   # targets: T...     make targets (default: vmlinux)
 #   # w1: touched       then W=1 on every object the series touches, compared
 #                       with the same objects of the base tree
@@ -21,12 +23,15 @@ frag="$KCONFIG_DIR/build-$name.config"
 arch=$(frag_key "$frag" arch)
 arch=${arch:-x86_64}
 llvm=$(frag_key "$frag" llvm)
+cross=$(frag_key "$frag" cross)
 read -r -a targets <<<"$(frag_key "$frag" targets)"
 [ ${#targets[@]} -gt 0 ] || targets=(vmlinux)
 w1=$(frag_key "$frag" w1)
 
 groups=(build ccache)
 [ -n "$llvm" ] && groups+=(llvm)
+read -r -a extra <<<"$(frag_key "$frag" deps)"
+groups+=("${extra[@]}")
 "$ROOT/scripts/deps.sh" "${groups[@]}"
 "$ROOT/scripts/apply.sh" >/dev/null
 
@@ -54,6 +59,8 @@ start=$(date +%s)
 mk=(ARCH="$arch")
 if [ -n "$llvm" ]; then
 	mk+=(LLVM=1 CC="ccache clang")
+elif [ -n "$cross" ]; then
+	mk+=(CROSS_COMPILE="$cross" CC="ccache ${cross}gcc")
 else
 	mk+=(CC="ccache gcc")
 fi
@@ -120,8 +127,10 @@ if [ -n "$in_base" ]; then
 	log=$blog
 	: >"$log"
 	info "the build has warnings: building the base tree the same way in $bo"
+	ticker "build-$name: base tree, make ${targets[*]}" "$bo"
 	kmake "$bt" "$bo" olddefconfig && kmake "$bt" "$bo" clean &&
 		kmake "$bt" "$bo" -j"$(nproc)" "${targets[@]}" || true
+	ticker_stop
 	log="$results/build-$name.log"
 	build_warnings "$blog" "$bt" >"$results/build-$name-base.warnings"
 	new_w=$(new_warnings "$results/build-$name.warnings" "$results/build-$name-base.warnings")

@@ -6,7 +6,12 @@
 #    build/um (the UML KUnit configuration, series options on); for files
 #    that exist before the series, the same objects are built from the base
 #    tree and only warnings the series adds fail;
+#  - coccicheck (MODE=report) on the same objects, findings compared with the
+#    base's the same way;
 #  - tools/testing/vma, mm/vma.c's userspace tests, built and run;
+#  - the ABI checker on Documentation/ABI and the docs build of the books
+#    holding the .rst files the series touches, warnings compared with the
+#    base's;
 #  - the build matrix: each kconfig/build-*.config built by scripts/build.sh
 #    (modules, i386, no procfs/sysctl/tracing, options off, clang + W=1),
 #    and every patch on its own, options on and off (scripts/bisect.sh).
@@ -129,6 +134,7 @@ if [ $(( ${#added[@]} + ${#modified[@]} )) -gt 0 ]; then
 fi
 
 # 3. sparse and W=1 on the touched objects of the UML KUnit build.
+new_objs=() old_objs=()
 um="$WORK/um"
 [ -n "${KERNEL_SRC:-}" ] && um="$t.um"
 # objs FILE...: the objects of those C files that the UML configuration builds
@@ -163,8 +169,10 @@ else
 			cp "$um/.config" "$bo/.config"
 			make -s -C "$bt" ARCH=um O="$bo" olddefconfig >/dev/null
 			(cd "$bo" && rm -f "${old_objs[@]}")
+			ticker "sparse/W=1: base tree, ${#old_objs[@]} objects" "$bo"
 			make -s -C "$bt" ARCH=um O="$bo" -j"$(nproc)" C=2 W=1 "${old_objs[@]}" \
 				>"$results/check-sparse-base.log" 2>&1 || true
+			ticker_stop
 			build_warnings "$results/check-sparse-base.log" "$bt" >"$results/check-sparse.base"
 		fi
 		added_w=$(new_warnings "$results/check-sparse.new" "$results/check-sparse.base")
@@ -174,6 +182,83 @@ else
 			printf '%s\n' "$added_w" | sed 's/^/    /'
 			bad "sparse (C=2) and W=1: $(printf '%s\n' "$added_w" | wc -l) new warnings"
 		fi
+	fi
+fi
+
+# 3b. coccicheck (MODE=report) on the same objects, through the kernel's own
+# per-file entry point (make C=2 CHECK=scripts/coccicheck): every semantic
+# patch of scripts/coccinelle on each touched C file the UML configuration
+# builds. Findings in files the base has count only if the base's same file
+# lacks them. A run is minutes (each file is parsed once a semantic patch),
+# so the findings of a tree state are kept in $WORK/cocci, keyed by commit.
+# cocci_findings DIR OUT OBJ...: the findings of coccicheck on those objects
+# of the configured build OUT of tree DIR, relative to DIR, without line
+# and column numbers, sorted; fails if coccicheck does.
+cocci_findings() {
+	local d=$1 o=$2 log
+	shift 2
+	log="$results/check-cocci.log"
+	make -C "$d" ARCH=um O="$o" -j"$(nproc)" C=2 CHECK=scripts/coccicheck MODE=report \
+		"$@" >"$log" 2>&1 || { tail -20 "$log" | sed 's/^/    /' >&2; return 1; }
+	{ grep -E '^[^ ]+\.[ch]:[0-9]+:' "$log" || true; } |
+		sed -E -e "s|$d/||g" -e 's/:[0-9]+:[0-9]+-[0-9]+: /: /' \
+			-e 's/(at |on )?line [0-9]+/line N/g' | sort -u
+}
+if [ "${CHECK_COCCI:-1}" = 0 ]; then
+	skipped=$((skipped + 1))
+	printf 'check: SKIP   coccicheck: CHECK_COCCI=0 (make check BASE=%s runs it)\n' "$BASE"
+elif [ ! -f "$um/.config" ] || [ ${#new_objs[@]} -eq 0 ]; then
+	skipped=$((skipped + 1))
+	printf 'check: SKIP   coccicheck: no object of the touched files in the UML build\n'
+elif ! command -v spatch >/dev/null; then
+	bad "coccicheck: spatch not installed (scripts/deps.sh check installs coccinelle)"
+else
+	cdir="$WORK/cocci"
+	mkdir -p "$cdir"
+	key="$(spatch --version | head -1 | awk '{print $3}')-$(git -C "$t" rev-parse HEAD)"
+	c0=$(date +%s)
+	info "coccicheck on ${#new_objs[@]} objects (a few minutes the first time a tree state is checked)"
+	if [ -f "$cdir/$key" ] || { ticker "coccicheck" "$um" \
+		"echo \$(grep -c '^ *CHECK ' '$results/check-cocci.log' 2>/dev/null) of ${#new_objs[@]} files checked so far" &&
+		cocci_findings "$t" "$um" "${new_objs[@]}" >"$cdir/$key.tmp" &&
+		mv "$cdir/$key.tmp" "$cdir/$key"; }; then
+		ticker_stop
+		# The base's findings, for the touched files that have some and
+		# that the base builds too.
+		mapfile -t hit < <(sed -E 's/:.*//' "$cdir/$key" | sort -u)
+		base_objs=()
+		for f in "${hit[@]}"; do
+			for o in "${old_objs[@]}"; do
+				[ "$o" = "${f%.c}.o" ] && base_objs+=("$o")
+			done
+		done
+		: >"$results/check-cocci.base"
+		if [ ${#base_objs[@]} -gt 0 ]; then
+			bkey="$(spatch --version | head -1 | awk '{print $3}')-base-$(git -C "$t" rev-parse "$base")-$(printf '%s\n' "${base_objs[@]}" | md5sum | cut -c1-12)"
+			if [ ! -f "$cdir/$bkey" ]; then
+				bt=$(base_worktree) bo="$WORK/um-base"
+				mkdir -p "$bo"
+				cp "$um/.config" "$bo/.config"
+				make -s -C "$bt" ARCH=um O="$bo" olddefconfig >/dev/null
+				ticker "coccicheck: base tree, ${#base_objs[@]} files" "$bo"
+				cocci_findings "$bt" "$bo" "${base_objs[@]}" >"$cdir/$bkey.tmp" &&
+					mv "$cdir/$bkey.tmp" "$cdir/$bkey"
+				ticker_stop
+			fi
+			cp "$cdir/$bkey" "$results/check-cocci.base" 2>/dev/null || true
+		fi
+		added_c=$(new_warnings "$cdir/$key" "$results/check-cocci.base")
+		n_all=$(wc -l <"$cdir/$key")
+		if [ -z "$added_c" ]; then
+			ok "coccicheck (MODE=report) on ${#new_objs[@]} objects: no new findings ($n_all as in the base, $(( $(date +%s) - c0 )) s)"
+		else
+			printf '%s\n' "$added_c" | sed 's/^/    /'
+			bad "coccicheck (MODE=report): $(printf '%s\n' "$added_c" | wc -l) new findings"
+		fi
+	else
+		ticker_stop
+		rm -f "$cdir/$key.tmp"
+		bad "coccicheck failed (log: $results/check-cocci.log)"
 	fi
 fi
 
@@ -192,6 +277,103 @@ else
 		bad "tools/testing/vma does not build or pass (log: $results/check-vma-harness.log)"
 	fi
 	make -s -C "$vt" clean >/dev/null 2>&1 || true
+fi
+
+# 4b. The documentation the series touches, with the tree's own tools: the
+# ABI files with the ABI checker (tools/docs/get_abi.py on 7.x,
+# scripts/get_abi.pl before), the .rst files with the docs build limited to
+# the books that hold them (make htmldocs SPHINXDIRS=...). Only warnings the
+# base's same run lacks count; the base's are kept in $WORK/docs-base.
+# doc_warnings LOG TREE: the warnings of a docs run, relative to TREE,
+# without line numbers, sorted and unique
+doc_warnings() {
+	{ grep -E 'WARNING|ERROR|CRITICAL|SEVERE' "$1" || true; } |
+		sed -E -e "s|$2/||g" -e 's/:[0-9]+:/:/g' -e 's/:[0-9]+: /: /' | sort -u
+}
+# abi_check TREE: the ABI checker's report on TREE's Documentation/ABI
+abi_check() {
+	if [ -f "$1/tools/docs/get_abi.py" ]; then
+		(cd "$1" && python3 tools/docs/get_abi.py --dir Documentation/ABI validate 2>&1)
+	else
+		(cd "$1" && perl scripts/get_abi.pl --dir Documentation/ABI validate 2>&1)
+	fi
+}
+mapfile -t abi_files < <(git -C "$t" diff --name-only "$base" HEAD -- Documentation/ABI)
+mapfile -t rst_files < <(git -C "$t" diff --name-only "$base" HEAD -- 'Documentation/*.rst')
+docbase="$WORK/docs-base"
+mkdir -p "$docbase"
+if [ ${#abi_files[@]} -eq 0 ]; then
+	skipped=$((skipped + 1))
+	printf 'check: SKIP   ABI checker: the series touches no file in Documentation/ABI\n'
+else
+	abi_check "$t" >"$results/check-abi.log" || true
+	doc_warnings "$results/check-abi.log" "$t" >"$results/check-abi.new"
+	bkey="$docbase/abi-$(git -C "$t" rev-parse "$base")"
+	if [ ! -f "$bkey" ]; then
+		bt=$(base_worktree)
+		abi_check "$bt" >"$results/check-abi-base.log" || true
+		doc_warnings "$results/check-abi-base.log" "$bt" >"$bkey"
+	fi
+	added_d=$(new_warnings "$results/check-abi.new" "$bkey")
+	# The checker must have read the series' files: ask it for one of them.
+	if [ -f "$t/tools/docs/get_abi.py" ]; then
+		what=$(sed -n 's/^What:[[:space:]]*//p' "$t/${abi_files[0]}" | head -1)
+		found=$(cd "$t" && python3 tools/docs/get_abi.py --dir Documentation/ABI search "$what" 2>&1 |
+			grep -c "Defined on file(s):.*${abi_files[0]}" || true)
+	else
+		found=1
+	fi
+	if [ -n "$added_d" ]; then
+		printf '%s\n' "$added_d" | sed 's/^/    /'
+		bad "ABI checker: $(printf '%s\n' "$added_d" | wc -l) new warnings on ${abi_files[*]}"
+	elif [ "${found:-0}" -eq 0 ]; then
+		bad "ABI checker: it does not find the series' ${abi_files[0]} when searching for '$what'"
+	else
+		ok "ABI checker (validate) with ${abi_files[*]}: no new warnings"
+	fi
+fi
+if [ ${#rst_files[@]} -eq 0 ]; then
+	skipped=$((skipped + 1))
+	printf 'check: SKIP   docs build: the series touches no .rst file\n'
+elif ! command -v sphinx-build >/dev/null; then
+	bad "docs build: sphinx-build not installed (scripts/deps.sh check installs python3-sphinx)"
+else
+	# Each file's book: the nearest directory above it with an index.rst.
+	books=()
+	for f in "${rst_files[@]}"; do
+		d=$(dirname "$f")
+		while [ "$d" != Documentation ] && [ ! -f "$t/$d/index.rst" ]; do d=$(dirname "$d"); done
+		books+=("${d#Documentation/}")
+	done
+	mapfile -t books < <(printf '%s\n' "${books[@]}" | sort -u)
+	dirs="${books[*]}"
+	d0=$(date +%s)
+	info "docs build of ${dirs} (make htmldocs SPHINXDIRS=...)"
+	drc=0
+	ticker "docs build" "$WORK/docs" "echo \$(find '$WORK/docs' -name '*.html' 2>/dev/null | wc -l) pages written"
+	make -C "$t" O="$WORK/docs" SPHINXDIRS="$dirs" htmldocs >"$results/check-docs.log" 2>&1 || drc=$?
+	ticker_stop
+	doc_warnings "$results/check-docs.log" "$t" >"$results/check-docs.new"
+	bkey="$docbase/htmldocs-$(git -C "$t" rev-parse "$base")-$(printf '%s' "$dirs" | tr ' /' '+_')"
+	if [ ! -f "$bkey" ]; then
+		bt=$(base_worktree)
+		ticker "docs build: base tree" "$WORK/docs-base-out" \
+			"echo \$(find '$WORK/docs-base-out' -name '*.html' 2>/dev/null | wc -l) pages written"
+		make -C "$bt" O="$WORK/docs-base-out" SPHINXDIRS="$dirs" htmldocs \
+			>"$results/check-docs-base.log" 2>&1 || true
+		ticker_stop
+		doc_warnings "$results/check-docs-base.log" "$bt" >"$bkey"
+	fi
+	added_d=$(new_warnings "$results/check-docs.new" "$bkey")
+	if [ "$drc" -ne 0 ]; then
+		tail -20 "$results/check-docs.log" | sed 's/^/    /'
+		bad "docs build of ${dirs} failed (log: $results/check-docs.log)"
+	elif [ -n "$added_d" ]; then
+		printf '%s\n' "$added_d" | sed 's/^/    /'
+		bad "docs build of ${dirs}: $(printf '%s\n' "$added_d" | wc -l) new warnings"
+	else
+		ok "docs build (make htmldocs SPHINXDIRS=\"${dirs}\") of ${#rst_files[@]} touched .rst files: no new warnings ($(( $(date +%s) - d0 )) s)"
+	fi
 fi
 
 # 5. The build matrix (scripts/build.sh, one configuration a fragment

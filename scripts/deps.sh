@@ -1,21 +1,26 @@
 #!/usr/bin/env bash
 # Install the Debian packages vmascope needs, if any are missing.
 # Usage: scripts/deps.sh [group...]
-#   groups: tree build check qemu selftest ccache llvm arm64 (default: all)
+#   groups: tree build check qemu selftest ccache llvm arm64 riscv send
+#   (default: all)
 . "$(dirname "$0")/lib.sh"
 
 declare -A PKGS=(
 	[tree]="git xz-utils ca-certificates"
 	[build]="build-essential flex bison bc libelf-dev libssl-dev python3 rsync cpio kmod"
-	[check]="sparse perl python3-ply python3-git liburcu-dev"
+	# coccinelle runs the OCaml scripts of two semantic patches with
+	# ocaml-nox's compiler; the docs build needs Sphinx and PyYAML.
+	[check]="sparse perl python3-ply python3-git liburcu-dev coccinelle ocaml-nox python3-sphinx python3-yaml"
 	[qemu]="qemu-system-x86 qemu-system-data busybox-static"
 	[selftest]="qemu-system-x86 qemu-system-data busybox-static bash-static cpio"
 	[ccache]="ccache"
 	[llvm]="clang lld llvm"
 	[arm64]="gcc-aarch64-linux-gnu qemu-system-arm"
+	[riscv]="gcc-riscv64-linux-gnu"
+	[send]="b4"
 )
 groups=("$@")
-[ ${#groups[@]} -gt 0 ] || groups=(tree build check qemu selftest ccache llvm arm64)
+[ ${#groups[@]} -gt 0 ] || groups=(tree build check qemu selftest ccache llvm arm64 riscv send)
 
 want=()
 for g in "${groups[@]}"; do

@@ -201,15 +201,20 @@ new_warnings() {
 	comm -23 "$1" "$2"
 }
 
-# ticker LABEL DIR: in the background, a line a minute while a long build
-# runs silently: the time so far and the objects built in DIR. Stopped by
-# ticker_stop (and at exit).
+# ticker LABEL DIR [PROGRESS]: in the background, a line a minute while a
+# long build runs silently: the time so far and the objects built in DIR,
+# or what the shell command PROGRESS prints. Stopped by ticker_stop (and at
+# exit).
 ticker() {
-	local label=$1 dir=$2 t0
+	local label=$1 dir=$2 progress=${3:-} t0
 	t0=$(date +%s)
 	(
 		while sleep 60; do
-			info "$label: $(( $(date +%s) - t0 )) s, $(find "$dir" -name '*.o' 2>/dev/null | wc -l) objects built so far"
+			if [ -n "$progress" ]; then
+				info "$label: $(( $(date +%s) - t0 )) s, $(eval "$progress")"
+			else
+				info "$label: $(( $(date +%s) - t0 )) s, $(find "$dir" -name '*.o' 2>/dev/null | wc -l) objects built so far"
+			fi
 		done
 	) &
 	TICKER_PID=$!

@@ -698,10 +698,34 @@ test_docs_name_the_recorded_base() {
 	return "$rc"
 }
 
+# b4 writes the mails of the series from a user's tree: the same patches as
+# the series directory, the revision of the cover letter's prefix, the base
+# named as base-commit:, and the user's checkout left as it was.
+test_outgoing_on_user_tree() {
+	local head out wt n cover
+	head=$(git -C "$USER_TREE" rev-parse HEAD)
+	tool KERNEL_SRC="$USER_TREE" "$ROOT/scripts/outgoing.sh" >"$LOG" 2>&1 || { cat "$LOG"; return 1; }
+	grep -q 'mails: subjects, messages and diffs as in' "$LOG" || { cat "$LOG"; return 1; }
+	wt=$(KERNEL_SRC="$USER_TREE" BUILD_DIR="$S/build" bash -c ". '$ROOT/scripts/lib.sh'; tree_dir")
+	out="$wt/../outgoing"
+	n=$(series | wc -l)
+	cover=$(ls "$out"/0000-*.patch)
+	grep -q "^Subject: \[$(sed -n 's/^Subject: \[\(.*\) 0*\/[0-9]*\].*/\1/p' "$PATCH_DIR/0000-cover-letter.patch") 00/$n\]" "$cover" ||
+		{ echo "    cover letter subject: $(grep -m1 '^Subject:' "$cover")"; return 1; }
+	grep -qx "base-commit: $head" "$cover" ||
+		{ echo "    cover letter base: $(grep '^base-commit:' "$cover" || echo none), want $head"; return 1; }
+	[ "$(ls "$out" | wc -l)" = $((n + 1)) ] || { echo "    $(ls "$out" | wc -l) mails"; return 1; }
+	# Again, from the kept tracking data after the series was reapplied.
+	tool KERNEL_SRC="$USER_TREE" FORCE=1 "$ROOT/scripts/apply.sh" >"$LOG" 2>&1 || { cat "$LOG"; return 1; }
+	tool KERNEL_SRC="$USER_TREE" "$ROOT/scripts/outgoing.sh" >"$LOG" 2>&1 || { cat "$LOG"; return 1; }
+	[ "$(git -C "$USER_TREE" symbolic-ref --short HEAD)" = user-work ] &&
+		[ "$(git -C "$USER_TREE" rev-parse HEAD)" = "$head" ] && is_clean "$USER_TREE"
+}
+
 test_make_help_lists_targets() {
 	local out t
 	out=$(make -s -C "$ROOT" help) || return 1
-	for t in tree apply export rebase drift kunit check test selftest tooltests bench; do
+	for t in tree apply export outgoing rebase drift kunit check test selftest tooltests bench; do
 		# Not a pipe: with pipefail, grep -q quitting early can SIGPIPE printf.
 		grep -q "^  $t " <<<"$out" || { echo "    make help lacks $t"; return 1; }
 	done
