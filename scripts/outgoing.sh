@@ -28,10 +28,14 @@ t=$(tree_dir)
 base=$(base_rev)
 # The branch as it is: after 'git rebase --signoff' (docs/submitting.md) it
 # differs from the series directory by the sign-offs, and applying again
-# would drop them. Applied only if there is no branch on the base yet.
+# would drop them. Applied only if no branch holds commits on the base yet.
 if ! git -C "$t" rev-parse -q --verify "refs/heads/$BRANCH" >/dev/null ||
-   ! git -C "$t" merge-base --is-ancestor "$base" "$BRANCH"; then
+   ! git -C "$t" merge-base --is-ancestor "$base" "$BRANCH" ||
+   [ "$(git -C "$t" rev-list --count "$base..$BRANCH")" = 0 ]; then
 	"$ROOT/scripts/apply.sh" >/dev/null
+elif [ "$(git -C "$t" symbolic-ref -q --short HEAD)" != "$BRANCH" ]; then
+	is_clean "$t" || die "$t has uncommitted changes"
+	git -C "$t" checkout -q "$BRANCH"
 fi
 is_clean "$t" || die "$t has uncommitted changes"
 out="$WORK/outgoing"
