@@ -86,6 +86,6 @@ guestbench: tree
 
 clean:
 	for b in build/*/linux; do d=$${b%/linux}; \
-		rm -rf $$d/results $$d/um $$d/um-* $$d/x86_64 $$d/x86_64-* $$d/arm64 $$d/arm64-* $$d/build-* $$d/bisect-* $$d/selftest-kernel $$d/selftest-initramfs $$d/base-src $$d/guestbench-* $$d/drift; \
+		rm -rf $$d/results $$d/um $$d/um-* $$d/x86_64 $$d/x86_64-* $$d/arm64 $$d/arm64-* $$d/build-* $$d/bisect-* $$d/selftest-kernel $$d/selftest-initramfs $$d/base-src $$d/guestbench-* $$d/drift $$d/cocci-findings $$d/docs $$d/docs-base $$d/docs-base-out $$d/outgoing; \
 		git -C $$b worktree prune 2>/dev/null || true; done
 	rm -rf build/ccache build/selftest

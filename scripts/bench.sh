@@ -7,7 +7,7 @@
 # reader of /proc/PID/vma_stats, smaps_rollup or maps causes a writer.
 . "$(dirname "$0")/lib.sh"
 
-"$ROOT/scripts/deps.sh" build
+"$ROOT/scripts/deps.sh" build ccache
 "$ROOT/scripts/apply.sh"
 t=$(tree_dir)
 results="$WORK/results"
@@ -19,13 +19,15 @@ mkdir -p "$results"
 BOOTS=${BENCH_BOOTS:-5}
 
 run() { # run NAME BOOT: kunit/NAME.kunitconfig in build/um-NAME
-	local name=$1 boot=$2 cmd=exec
-	# The first boot configures and builds (incrementally); the others
-	# boot the same kernel again.
-	[ "$boot" = 1 ] && cmd="run --kunitconfig=$ROOT/kunit/$name.kunitconfig --jobs=$(nproc)"
-	info "kunit.py ${cmd%% *} vma_stats_bench ($name, boot $boot of $BOOTS)"
-	# shellcheck disable=SC2086
-	(cd "$t" && python3 tools/testing/kunit/kunit.py $cmd --arch=um \
+	local name=$1 boot=$2 args=(exec)
+	# The first boot configures and builds (incrementally, through ccache
+	# as every other build); the others boot the same kernel again.
+	[ "$boot" = 1 ] && args=(run --kunitconfig="$ROOT/kunit/$name.kunitconfig"
+		--jobs="$(nproc)" --make_options "CC=ccache gcc")
+	info "kunit.py ${args[0]} vma_stats_bench ($name, boot $boot of $BOOTS)"
+	# A console log left by an earlier run is never read as this one's.
+	rm -f "$WORK/um-$name/test.log"
+	(cd "$t" && python3 tools/testing/kunit/kunit.py "${args[@]}" --arch=um \
 		--build_dir="$WORK/um-$name" --timeout=900 'vma_stats_bench') \
 		>"$results/$name.$boot.log" 2>&1 ||
 		{ tail -30 "$results/$name.$boot.log" >&2; die "the $name run failed"; }

@@ -6,6 +6,7 @@
 #   # llvm: 1           clang, lld and the LLVM binutils (LLVM=1)
 #   # cross: PREFIX     a cross compiler (CROSS_COMPILE=PREFIX, gcc)
 #   # deps: GROUP...    scripts/deps.sh groups it needs besides build, ccache
+#   # timed: MINUTES    make test builds it at the end, within its budget
 #   # targets: T...     make targets (default: vmlinux)
 #   # w1: touched       then W=1 on every object the series touches, compared
 #                       with the same objects of the base tree
