@@ -27,10 +27,13 @@ run() { # run NAME BOOT: kunit/NAME.kunitconfig in build/um-NAME
 	info "kunit.py ${args[0]} vma_stats_bench ($name, boot $boot of $BOOTS)"
 	# A console log left by an earlier run is never read as this one's.
 	rm -f "$WORK/um-$name/test.log"
+	# Its output goes to a log: a line a minute meanwhile.
+	ticker "bench: kunit.py ${args[0]} ($name)" "$WORK/um-$name"
 	(cd "$t" && python3 tools/testing/kunit/kunit.py "${args[@]}" --arch=um \
 		--build_dir="$WORK/um-$name" --timeout=900 'vma_stats_bench') \
 		>"$results/$name.$boot.log" 2>&1 ||
-		{ tail -30 "$results/$name.$boot.log" >&2; die "the $name run failed"; }
+		{ ticker_stop; tail -30 "$results/$name.$boot.log" >&2; die "the $name run failed"; }
+	ticker_stop
 	cp "$WORK/um-$name/test.log" "$results/$name.$boot.console.log"
 }
 rm -f "$results"/bench*.console.log "$results"/bench*.log
