@@ -161,12 +161,17 @@ else
 fi
 info "booting under QEMU (TCG, at most $timeout_s s); console in $console"
 boot=$(date +%s)
+# The console goes to a file: a line a minute meanwhile, with the results
+# it holds so far (KTAP 'ok' and 'not ok' lines, the kselftest's included).
+ticker "$mode: QEMU" "$initrd_dir" \
+	"echo \$(grep -c -E '^(# )*ok ' '$console' 2>/dev/null) ok and \$(grep -c -E '^(# )*not ok ' '$console' 2>/dev/null) not ok results so far"
 set +e
 timeout -k 10 "$timeout_s" qemu-system-x86_64 -accel tcg -m 1G -smp "$cpus" \
 	-nographic -no-reboot -kernel "$kernel" -initrd "$initrd_dir/initramfs.cpio" \
 	-append "console=ttyS0 panic=-1 oops=panic $append" </dev/null >"$console" 2>&1
 qrc=$?
 set -e
+ticker_stop
 info "QEMU exit $qrc after $(( $(date +%s) - boot )) s"
 
 rc=0
