@@ -149,9 +149,8 @@ fi
 if [ "$w1" = touched ]; then
 	mapfile -t added < <(git -C "$t" diff --name-only --diff-filter=A "$base" HEAD -- '*.c')
 	mapfile -t modified < <(git -C "$t" diff --name-only --diff-filter=M "$base" HEAD -- '*.c')
-	objs() { local f; for f in "$@"; do [ -f "$out/${f%.c}.o" ] && echo "${f%.c}.o"; done; return 0; }
-	mapfile -t new_objs < <(objs "${added[@]}" "${modified[@]}")
-	mapfile -t old_objs < <(objs "${modified[@]}")
+	mapfile -t new_objs < <(built_objs "$out" "${added[@]}" "${modified[@]}")
+	mapfile -t old_objs < <(built_objs "$out" "${modified[@]}")
 	wlog="$results/build-$name-w1.log"
 	log=$wlog
 	: >"$log"

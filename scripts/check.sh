@@ -137,20 +137,12 @@ fi
 new_objs=() old_objs=()
 um="$WORK/um"
 [ -n "${KERNEL_SRC:-}" ] && um="$t.um"
-# objs FILE...: the objects of those C files that the UML configuration builds
-objs() {
-	local f
-	for f in "$@"; do
-		case "$f" in *.c) [ -f "$um/${f%.c}.o" ] && echo "${f%.c}.o" ;; esac
-	done
-	return 0
-}
 if [ ! -f "$um/.config" ]; then
 	skipped=$((skipped + 1))
 	printf 'check: SKIP   sparse/W=1: no UML build in %s yet (run make kunit first)\n' "$um"
 else
-	mapfile -t new_objs < <(objs "${added[@]}" "${modified[@]}")
-	mapfile -t old_objs < <(objs "${modified[@]}")
+	mapfile -t new_objs < <(built_objs "$um" "${added[@]}" "${modified[@]}")
+	mapfile -t old_objs < <(built_objs "$um" "${modified[@]}")
 	if [ ${#new_objs[@]} -eq 0 ]; then
 		skipped=$((skipped + 1))
 		printf 'check: SKIP   sparse/W=1: the UML KUnit configuration builds none of the touched files\n'

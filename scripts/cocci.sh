@@ -32,15 +32,10 @@ um="$WORK/um"
 [ -n "${KERNEL_SRC:-}" ] && um="$t.um"
 mapfile -t added < <(git -C "$t" diff --name-only --diff-filter=A "$base" HEAD -- '*.c')
 mapfile -t modified < <(git -C "$t" diff --name-only --diff-filter=M "$base" HEAD -- '*.c')
-objs() { # objs FILE...: the objects of those C files that the UML build has
-	local f
-	for f in "$@"; do [ -f "$um/${f%.c}.o" ] && echo "${f%.c}.o"; done
-	return 0
-}
 new_objs=() old_objs=()
 if [ -f "$um/.config" ]; then
-	mapfile -t new_objs < <(objs "${added[@]}" "${modified[@]}")
-	mapfile -t old_objs < <(objs "${modified[@]}")
+	mapfile -t new_objs < <(built_objs "$um" "${added[@]}" "${modified[@]}")
+	mapfile -t old_objs < <(built_objs "$um" "${modified[@]}")
 fi
 if [ ${#new_objs[@]} -eq 0 ]; then
 	skipped=$((skipped + 1))

@@ -187,6 +187,17 @@ base_worktree() {
 	printf '%s\n' "$bt"
 }
 
+# built_objs OUT FILE...: the objects of those C files (other names are
+# passed over) that the build in OUT has, one a line.
+built_objs() {
+	local out=$1 f
+	shift
+	for f in "$@"; do
+		case "$f" in *.c) [ -f "$out/${f%.c}.o" ] && echo "${f%.c}.o" ;; esac
+	done
+	return 0
+}
+
 # build_warnings LOG TREE: the compiler and modpost warnings and errors of a
 # build log, relative to TREE, without line and column numbers (they move),
 # sorted and unique.
